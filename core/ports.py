@@ -1,0 +1,114 @@
+"""Ports: what the application needs from the outside world. Adapters implement these structurally."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class BlobStore(Protocol):
+    """Content-addressed store: the key is the SHA-256 hex of the bytes."""
+
+    async def put(self, data: bytes) -> str: ...
+    async def get(self, sha256: str) -> bytes: ...
+    async def exists(self, sha256: str) -> bool: ...
+
+
+class ScanVerdict(StrEnum):
+    CLEAN = "clean"
+    INFECTED = "infected"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    verdict: ScanVerdict
+    signature: str = ""  # virus name when infected
+
+
+class ScannerUnavailable(Exception):
+    """clamd down, timed out, or refused the stream (size limit): hold and retry, never pass."""
+
+
+class Scanner(Protocol):
+    async def scan(self, data: bytes) -> ScanResult: ...
+
+
+class Indication(StrEnum):
+    TOTAL_PASSED = "TOTAL_PASSED"
+    TOTAL_FAILED = "TOTAL_FAILED"
+    INDETERMINATE = "INDETERMINATE"
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureReport:
+    field_name: str
+    indication: Indication
+    sub_indication: str = ""  # e.g. "MODIFIED_AFTER_SIGNING", "NO_TRUSTED_ROOT", "REVOCATION_UNKNOWN"
+    message: str = ""  # Vietnamese explanation for receipts
+    signer_subject: str = ""
+    signer_cn: str = ""
+    signer_org: str = ""
+    signer_uids: tuple[str, ...] = ()  # "MST:0100686209", "CCCD:…"
+    issuer: str = ""
+    cert_sha256: str = ""
+    signing_time: datetime | None = None
+    subfilter: str = ""
+    coverage: str = ""
+    modification_level: str = ""
+    is_organisation: bool = False  # organisation ("con dấu") vs personal signature
+
+
+class SignatureValidator(Protocol):
+    async def validate(self, pdf: bytes) -> list[SignatureReport]: ...
+
+
+class AxisUnavailable(Exception):
+    """Transport failure: retry later."""
+
+
+class AxisRejected(Exception):
+    """The axis answered FAIL for this packet: retrying the same packet will not help."""
+
+
+@dataclass(frozen=True, slots=True)
+class AxisItem:
+    doc_id: str
+    from_code: str
+    to_code: str
+    message_type: str  # "edoc" | "status"
+
+
+class AxisClient(Protocol):
+    async def send_edoc(self, from_code: str, packet: bytes, message_type: str = "edoc") -> str: ...
+    async def received(self, message_type: str = "edoc") -> list[AxisItem]: ...
+    async def get_edoc(self, doc_id: str) -> bytes: ...
+    async def update_status(self, doc_id: str, status: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    to: Sequence[str]
+    subject: str
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+    attachments: Sequence[tuple[str, str, bytes]] = ()  # (filename, content type, data)
+    reply_to: str = ""
+
+
+class MailUnavailable(Exception):
+    """The relay is down or answered a temporary error: retry later."""
+
+
+class MailSender(Protocol):
+    async def send(self, mail: OutgoingMail) -> str: ...  # returns the Message-ID
+
+
+class Notifier(Protocol):
+    async def notify(self, chat_id: str, text: str, buttons: Sequence[tuple[str, str]] = ()) -> str: ...
