@@ -1,0 +1,1 @@
+"""The application: use cases, pipeline, relay, edXML, axis, API, CLI and the one composition root."""

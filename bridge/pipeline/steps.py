@@ -1,0 +1,142 @@
+"""Pipeline steps. Each reads the inspection, adds reasons and returns a one-line Vietnamese summary."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bridge.pipeline.inspection import Inspection
+from bridge.services.deps import Deps
+from core.metadata import DeclaredMetadata, missing_required, parse_metadata_lines
+from core.ports import ScannerUnavailable, ScanVerdict
+
+Step = Callable[[Inspection, Deps], Awaitable[str]]
+
+PDF_TYPES = {"application/pdf", "application/x-pdf"}
+
+
+def _is_pdf(name: str, content_type: str, data: bytes) -> bool:
+    return data.startswith(b"%PDF-") and (
+        content_type in PDF_TYPES or name.lower().endswith(".pdf") or content_type == "application/octet-stream"
+    )
+
+
+async def parse(ins: Inspection, deps: Deps) -> str:
+    ins.message = deps.parse_message(ins.raw)
+    for problem in ins.message.problems:
+        ins.facts.setdefault("parse_problems", []).append(problem)
+    if not ins.message.sender_address:
+        ins.reject("mime.no_sender", "Không đọc được địa chỉ người gửi (thư sai định dạng).")
+        ins.halted = True
+        return "Thư không có địa chỉ người gửi hợp lệ"
+    return f"Thư từ {ins.message.sender_address}, {len(ins.message.attachments)} tệp đính kèm"
+
+
+async def screen_loops(ins: Inspection, deps: Deps) -> str:
+    """Auto-replies and bounces are recorded but never answered (no mail loops)."""
+    assert ins.message is not None
+    if ins.message.auto_submitted:
+        ins.silent = True
+        ins.reject("loop.auto_submitted", "Thư trả lời tự động hoặc thư báo lỗi: không xử lý, không phản hồi.")
+        ins.halted = True
+        return "Thư tự động: bỏ qua"
+    return "Không phải thư tự động"
+
+
+async def identify_sender(ins: Inspection, deps: Deps) -> str:
+    assert ins.message is not None
+    address = ins.message.sender_address
+    ins.agency = ins.directory.by_email(address)
+    if ins.agency is None:
+        ins.reject(
+            "sender.unknown",
+            f"Địa chỉ {address} không thuộc cơ quan nào trong danh bạ của hệ thống; "
+            "văn bản chỉ được nhận từ hộp thư công vụ đã đăng ký.",
+        )
+        return f"Không tìm thấy cơ quan gửi cho {address}"
+    return f"Cơ quan gửi: {ins.agency.name} ({ins.agency.organ_id})"
+
+
+async def authenticate(ins: Inspection, deps: Deps) -> str:
+    """DKIM/SPF, when an authenticator is configured; the agency's policy says whether DKIM must pass."""
+    if deps.authenticator is None or ins.message is None:
+        return "Không cấu hình kiểm tra DKIM/SPF"
+    result = await deps.authenticator.check(
+        ins.raw, client_ip=ins.facts.get("peer_ip", ""), helo="", mail_from=ins.inbound.envelope_from
+    )
+    ins.facts["auth"] = {"dkim": result.dkim, "spf": result.spf, "aligned": result.aligned}
+    needs_dkim = ins.agency is not None and ins.agency.sender_policy == "dkim"
+    if needs_dkim and not (result.dkim == "pass" and result.aligned):
+        ins.reject("sender.dkim", "Thư không có chữ ký DKIM hợp lệ của tên miền cơ quan gửi (thư có thể bị giả mạo).")
+    return f"DKIM: {result.dkim}, SPF: {result.spf}"
+
+
+async def collect_pdfs(ins: Inspection, deps: Deps) -> str:
+    assert ins.message is not None
+    ins.pdfs = [a for a in ins.message.attachments if _is_pdf(a.filename, a.content_type, a.data)]
+    if not ins.pdfs:
+        ins.reject("attachment.no_pdf", "Thư không kèm tệp văn bản định dạng PDF.")
+        ins.halted = True
+        return "Không có tệp PDF"
+    return f"{len(ins.pdfs)} tệp PDF: " + ", ".join(a.filename for a in ins.pdfs)
+
+
+async def scan(ins: Inspection, deps: Deps) -> str:
+    """Fail closed: with no scanner configured documents pass only when the operator said so."""
+    if deps.scanner is None:
+        return "Không cấu hình quét virus (clamd)"
+    assert ins.message is not None
+    for att in ins.message.attachments:
+        try:
+            result = await deps.scanner.scan(att.data)
+        except ScannerUnavailable as exc:
+            ins.retry("scan.unavailable", f"Máy quét virus tạm thời không hoạt động ({exc}); sẽ quét lại.")
+            ins.halted = True
+            return "Máy quét virus không sẵn sàng"
+        if result.verdict is ScanVerdict.INFECTED:
+            ins.facts["virus"] = result.signature
+            ins.reject("scan.infected", f"Tệp {att.filename} chứa mã độc ({result.signature}).")
+            ins.halted = True
+            return f"Phát hiện mã độc {result.signature}"
+    return f"Đã quét {len(ins.message.attachments)} tệp: sạch"
+
+
+async def extract_metadata(ins: Inspection, deps: Deps) -> str:
+    """Explicit `Key: value` lines in the mail win over what the PDF text says."""
+    assert ins.message is not None
+    declared = parse_metadata_lines(ins.message.body_text)
+    from_pdf = DeclaredMetadata()
+    if deps.extract_pdf_metadata is not None and ins.pdfs:
+        from_pdf = await deps.extract_pdf_metadata(ins.pdfs[0].data)
+    ins.meta = declared.merged_over(from_pdf)
+    for problem in declared.problems:
+        ins.reject("metadata.invalid", problem)
+    missing = missing_required(ins.meta)
+    if missing:
+        ins.reject("metadata.missing", "Thiếu thông tin bắt buộc của văn bản: " + ", ".join(missing) + ".")
+    return "Đã đọc thông tin văn bản" + (f"; thiếu: {', '.join(missing)}" if missing else "")
+
+
+async def resolve_recipients(ins: Inspection, deps: Deps) -> str:
+    found = []
+    for organ in ins.meta.recipients:
+        agency = ins.directory.by_organ(organ)
+        if agency is None:
+            ins.reject("recipient.unknown", f"Nơi nhận có mã định danh {organ} không có trong danh bạ.")
+        elif ins.agency is not None and agency.organ_id == ins.agency.organ_id:
+            ins.reject("recipient.self", "Cơ quan gửi không thể tự gửi văn bản cho chính mình.")
+        else:
+            found.append(agency)
+    ins.recipients = found
+    return "Nơi nhận: " + (", ".join(a.name for a in found) or "(không có)")
+
+
+STEPS: list[tuple[str, Step]] = [
+    ("parse", parse),
+    ("screen_loops", screen_loops),
+    ("identify_sender", identify_sender),
+    ("authenticate", authenticate),
+    ("collect_pdfs", collect_pdfs),
+    ("scan", scan),
+    ("extract_metadata", extract_metadata),
+    ("resolve_recipients", resolve_recipients),
+]

@@ -1,0 +1,1 @@
+"""Use cases: short functions taking their dependencies explicitly (see bridge/bootstrap.py)."""

@@ -1,0 +1,34 @@
+"""What the use cases need, as ports. Built once by bridge.bootstrap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from core.inbound import InboundMessage
+from core.ports import AxisClient, BlobStore, MailSender, Notifier, Scanner, SignatureValidator
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    uow: Callable[[], Any]  # () -> storage unit of work (async context manager)
+    blobs: BlobStore
+    axis: AxisClient
+    mail: MailSender
+    parse_message: Callable[[bytes], InboundMessage] = field(default=lambda raw: InboundMessage(channel=None))  # type: ignore[arg-type]
+    clock: Any = field(default_factory=SystemClock)
+    scanner: Scanner | None = None
+    signatures: SignatureValidator | None = None
+    notifier: Notifier | None = None
+    authenticator: Any = None  # mail.auth.SenderAuthenticator, optional
+    bridge_organ: str = ""
+    require_signature: bool = False
+    extract_pdf_metadata: Callable[[bytes], Any] | None = None
+    check_pdf: Callable[..., Any] | None = None

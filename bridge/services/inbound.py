@@ -1,0 +1,104 @@
+"""Process one stored inbound item: run the pipeline, then record the decision and its effects atomically."""
+
+from __future__ import annotations
+
+import uuid
+
+from bridge.pipeline.inspection import Directory, Inspection
+from bridge.pipeline.run import run_pipeline
+from bridge.services import jobs
+from bridge.services.deps import Deps
+from core.document import Attachment, Book, Direction, Document, ProcessingState, Signer
+from core.inbound import Channel
+from core.records import InboundState, OutboxJob
+from core.status import StatusCode, StatusEvent
+from core.urgency import Urgency
+from core.verdict import Outcome
+
+_STATE = {Outcome.REJECT: ProcessingState.REJECTED, Outcome.HOLD: ProcessingState.HELD}
+
+
+async def process_inbound(deps: Deps, job: OutboxJob) -> None:
+    inbound_id = job.payload["inbound_id"]
+    async with deps.uow() as uow:
+        record = await uow.inbound.get(inbound_id)
+        agencies = await uow.agencies.list()
+    if record is None:
+        raise jobs.GiveUp(f"inbound {inbound_id} not found")
+    raw = await deps.blobs.get(record.raw_sha256)
+    ins = Inspection(record, raw, Directory(agencies), Channel(record.channel))
+    await run_pipeline(ins, deps)
+    if ins.outcome is Outcome.RETRY:
+        raise jobs.RetryLater("; ".join(r.message for r in ins.reasons if r.outcome is Outcome.RETRY))
+    doc = await _document(deps, ins)
+    async with deps.uow() as uow:
+        await _check_duplicate(uow, ins, doc)
+        doc.state = _STATE.get(ins.outcome, ProcessingState.REGISTERED)
+        doc.reasons, doc.trail = list(ins.reasons), list(ins.trail)
+        await uow.documents.add(doc)
+        if doc.state is ProcessingState.REGISTERED:
+            await register_outgoing(uow, deps, doc)
+        elif not ins.silent and doc.reply_to:
+            kind = "rejected" if doc.state is ProcessingState.REJECTED else "held"
+            await uow.outbox.enqueue(jobs.RECEIPT, {"document_id": doc.id, "kind": kind}, f"receipt:{doc.id}:{kind}")
+        await uow.inbound.set_state(record.id, InboundState.DONE)
+        await uow.outbox.complete(job.id)
+        await uow.commit()
+
+
+async def register_outgoing(uow, deps: Deps, doc: Document) -> None:  # type: ignore[no-untyped-def]
+    """Sổ đi of the sending agency, status 01 per recipient, then relay + receipt in the same transaction."""
+    assert doc.sender is not None
+    now = deps.clock.now()
+    await uow.register.next_entry(doc.sender, Book.OUTGOING, doc.id, now)
+    for organ in doc.recipients:
+        await uow.statuses.add(
+            doc.id, organ, StatusEvent(StatusCode.ARRIVED, now, "system", "Đã nhận vào hệ thống"), "bridge"
+        )
+    await uow.outbox.enqueue(jobs.RELAY, {"document_id": doc.id}, f"relay:{doc.id}")
+    if doc.reply_to:
+        await uow.outbox.enqueue(
+            jobs.RECEIPT, {"document_id": doc.id, "kind": "accepted"}, f"receipt:{doc.id}:accepted"
+        )
+
+
+async def _check_duplicate(uow, ins: Inspection, doc: Document) -> None:  # type: ignore[no-untyped-def]
+    """NĐ 30 Phụ lục VI III.1.h: the triple (số, ký hiệu, cơ quan ban hành) must not repeat."""
+    if not doc.document_id or ins.outcome is not Outcome.CONTINUE:
+        return
+    for other in await uow.documents.by_document_id(doc.document_id):
+        if other.state in (ProcessingState.REGISTERED, ProcessingState.HELD):
+            ins.reject(
+                "document.duplicate",
+                f"Văn bản số {doc.display_code} ngày {doc.issued_date:%d/%m/%Y} của cơ quan này đã được gửi trước đó.",
+            )
+            return
+
+
+async def _document(deps: Deps, ins: Inspection) -> Document:
+    msg, meta = ins.message, ins.meta
+    attachments = []
+    for att in msg.attachments if msg else []:
+        sha = await deps.blobs.put(att.data)
+        attachments.append(Attachment(att.filename, att.content_type, sha, len(att.data)))
+    return Document(
+        id=uuid.uuid4().hex,
+        direction=Direction.OUTGOING,
+        channel=ins.channel,
+        received_at=ins.inbound.received_at,
+        sender=ins.agency.organ_id if ins.agency else None,
+        recipients=[a.organ_id for a in ins.recipients],
+        code=meta.code,
+        issued_date=meta.issued_date,
+        place=meta.place,
+        type_name=meta.type_name,
+        subject=meta.subject or (msg.subject if msg else ""),
+        signer=Signer(meta.signer_name, meta.signer_position, meta.signer_competence),
+        urgency=meta.urgency or Urgency.THUONG,
+        due_date=meta.due_date,
+        page_amount=meta.page_amount,
+        appendixes=list(meta.appendixes),
+        attachments=attachments,
+        inbound_id=ins.inbound.id,
+        reply_to=msg.sender_address if msg else ins.inbound.envelope_from,
+    )

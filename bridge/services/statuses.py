@@ -1,0 +1,65 @@
+"""Status packets from the axis: apply them to the register and tell the sender."""
+
+from __future__ import annotations
+
+import logging
+
+from bridge.edxml import EdxmlError, parse_status
+from bridge.services import jobs
+from bridge.services.deps import Deps
+from core.ports import AxisItem, AxisUnavailable
+from core.status import InvalidTransition, StatusCode, StatusEvent
+
+log = logging.getLogger(__name__)
+
+
+async def poll_axis_statuses(deps: Deps) -> int:
+    """One poll: fetch every waiting status packet; returns how many were taken."""
+    try:
+        items = await deps.axis.received("status")
+    except AxisUnavailable:
+        return 0
+    for item in items:
+        await take_status(deps, item)
+    return len(items)
+
+
+async def take_status(deps: Deps, item: AxisItem) -> None:
+    data = await deps.axis.get_edoc(item.doc_id)
+    try:
+        packet = parse_status(data)
+        code = StatusCode(packet.status_code)
+    except (EdxmlError, ValueError) as exc:
+        log.warning("status packet %s unreadable: %s", item.doc_id, exc)
+        await deps.axis.update_status(item.doc_id, "fail")
+        return
+    await apply_status(deps, packet.response_for.document_id, packet.from_org.organ_id, code,
+                       packet.description, packet.timestamp)
+    await deps.axis.update_status(item.doc_id, "done")
+
+
+async def apply_status(deps: Deps, document_id: str, organ: str, code: StatusCode, description: str,
+                       at) -> bool:  # type: ignore[no-untyped-def]
+    """Idempotent: a status already applied (a replay after a crash) changes nothing."""
+    event = StatusEvent(code, at or deps.clock.now(), f"axis:{organ}", description)
+    async with deps.uow() as uow:
+        docs = await uow.documents.by_document_id(document_id)
+        if not docs:
+            log.warning("status %s for unknown document %s from %s", code, document_id, organ)
+            return False
+        doc = docs[0]
+        history = await uow.statuses.history(doc.id, organ)
+        try:
+            if not history.apply(event):
+                return False
+        except InvalidTransition as exc:
+            log.warning("status %s for %s from %s ignored: %s", code, doc.id, organ, exc)
+            return False
+        await uow.statuses.add(doc.id, organ, event, "axis")
+        if doc.reply_to:
+            key = f"receipt:{doc.id}:status:{organ}:{code.value}:{len(history.events)}"
+            payload = {"document_id": doc.id, "kind": "status", "organ": organ, "code": code.value,
+                       "description": description, "at": event.at.isoformat()}
+            await uow.outbox.enqueue(jobs.RECEIPT, payload, key)
+        await uow.commit()
+    return True

@@ -1,0 +1,123 @@
+"""Settings: a TOML file (config/default.toml by default) overridden by EDOC_* environment variables.
+
+Read once by the composition root (bootstrap), never at import time."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+
+
+@dataclass
+class SmtpIn:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 2525
+    max_size: int = 25 * 1024 * 1024
+    hostname: str = "edoc-bridge.local"
+
+
+@dataclass
+class SmtpOut:
+    host: str = "127.0.0.1"
+    port: int = 2526
+    from_address: str = "edoc-bridge@edoc-bridge.local"
+    starttls: bool = False
+    username: str = ""
+    password: str = ""
+
+
+@dataclass
+class Axis:
+    base_url: str = "http://127.0.0.1:8090"
+    system_id: str = "edoc-bridge"
+    secret: str = "demo-secret"
+    poll_interval: float = 5.0
+    # the built-in simulator (default run needs no servers)
+    simulator: bool = True
+    simulator_host: str = "127.0.0.1"
+    simulator_port: int = 8090
+    simulator_data_dir: str = "var/axis-sim"
+
+
+@dataclass
+class Api:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass
+class Outbox:
+    workers: int = 2
+    max_attempts: int = 8
+    initial_delay: float = 2.0
+    max_delay: float = 600.0
+    jitter: float = 1.0
+    idle_sleep: float = 0.2
+
+
+@dataclass
+class Checks:
+    clamd_enabled: bool = False
+    clamd_host: str = "127.0.0.1"
+    clamd_port: int = 3310
+    clamd_timeout: float = 30.0
+    trust_roots: list[str] = field(default_factory=list)
+    revocation_mode: str = "soft-fail"
+    require_signature: bool = False
+
+
+@dataclass
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///var/edoc-bridge.sqlite3"
+    blob_dir: str = "var/blobs"
+    directory_file: str = "config/agencies.toml"
+    bridge_organ: str = ""  # the bridge's own OrganId, written in TraceHeader
+    smtp_in: SmtpIn = field(default_factory=SmtpIn)
+    smtp_out: SmtpOut = field(default_factory=SmtpOut)
+    axis: Axis = field(default_factory=Axis)
+    api: Api = field(default_factory=Api)
+    outbox: Outbox = field(default_factory=Outbox)
+    checks: Checks = field(default_factory=Checks)
+
+
+def _coerce(value: str, kind: Any) -> Any:
+    if kind is bool:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is int:
+        return int(value)
+    if kind is float:
+        return float(value)
+    if kind == list[str]:
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+def _apply(obj: Any, data: dict[str, Any], env: dict[str, str], prefix: str) -> None:
+    hints = get_type_hints(type(obj))
+    for f in fields(obj):
+        current = getattr(obj, f.name)
+        key = f"{prefix}{f.name.upper()}"
+        if is_dataclass(current):
+            _apply(current, data.get(f.name, {}), env, f"{key}__")
+            continue
+        if f.name in data:
+            setattr(obj, f.name, data[f.name])
+        if key in env:
+            setattr(obj, f.name, _coerce(env[key], hints[f.name]))
+
+
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """EDOC_CONFIG names the file; EDOC_DATABASE_URL, EDOC_SMTP_IN__PORT … override single values."""
+    env = dict(os.environ if env is None else env)
+    path = Path(path or env.get("EDOC_CONFIG") or DEFAULT_CONFIG)
+    data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    settings = Settings()
+    _apply(settings, data, env, "EDOC_")
+    return settings

@@ -1,0 +1,106 @@
+"""The outbox worker: claims due jobs, runs their handler, reschedules or buries failures.
+
+Retry policy is data (RetryPolicy); delays come from tenacity's exponential backoff with jitter."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Protocol
+
+from tenacity import wait_exponential_jitter
+
+from bridge.services import jobs
+from bridge.services.deps import Deps
+from core.records import OutboxJob
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Deps, OutboxJob], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    initial: float = 2.0
+    maximum: float = 600.0
+    jitter: float = 1.0
+
+    def delay(self, attempt: int) -> float:
+        wait = wait_exponential_jitter(initial=self.initial, max=self.maximum, jitter=self.jitter)
+        return float(wait(SimpleNamespace(attempt_number=attempt)))  # type: ignore[arg-type]
+
+
+class Queue(Protocol):
+    async def claim(self, worker_id: str, kinds: list[str] | None = ..., limit: int = ...,
+                    lease: timedelta = ...) -> list[OutboxJob]: ...
+
+
+class OutboxWorker:
+    def __init__(self, deps: Deps, queue: Queue, handlers: dict[str, Handler], policy: RetryPolicy,
+                 *, idle_sleep: float = 0.2, batch: int = 10, wake: asyncio.Event | None = None) -> None:
+        self.deps, self.queue, self.handlers, self.policy = deps, queue, handlers, policy
+        self.idle_sleep, self.batch = idle_sleep, batch
+        self.wake = wake or asyncio.Event()
+        self.id = f"worker-{uuid.uuid4().hex[:8]}"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                done = await self.run_once()
+            except Exception:  # the database may be briefly unavailable: keep the loop alive
+                log.exception("outbox claim failed")
+                done = 0
+            if not done:
+                self.wake.clear()
+                try:
+                    await asyncio.wait_for(self.wake.wait(), self.idle_sleep)
+                except TimeoutError:
+                    pass
+
+    async def run_once(self) -> int:
+        claimed = await self.queue.claim(self.id, list(self.handlers), self.batch)
+        for job in claimed:
+            await self._run(job)
+        return len(claimed)
+
+    async def _run(self, job: OutboxJob) -> None:
+        try:
+            await self.handlers[job.kind](self.deps, job)
+        except jobs.GiveUp as exc:
+            await self._bury(job, str(exc))
+        except Exception as exc:  # RetryLater and anything unexpected: back off, bury when exhausted
+            if not isinstance(exc, jobs.RetryLater):
+                log.exception("job %s (%s) failed", job.id, job.kind)
+            await self._reschedule(job, f"{type(exc).__name__}: {exc}")
+
+    async def _reschedule(self, job: OutboxJob, error: str) -> None:
+        attempts = job.attempts + 1
+        if attempts >= self.policy.max_attempts:
+            await self._bury(job, error)
+            return
+        run_after = self.deps.clock.now() + timedelta(seconds=self.policy.delay(attempts))
+        async with self.deps.uow() as uow:
+            await uow.outbox.retry_later(job.id, error, run_after)
+            await uow.commit()
+
+    async def _bury(self, job: OutboxJob, error: str) -> None:
+        log.error("job %s (%s) moved to dead letters: %s", job.id, job.kind, error)
+        async with self.deps.uow() as uow:
+            await uow.outbox.bury(job.id, error)
+            await uow.commit()
+
+
+def handlers_for(extra: dict[str, Handler] | None = None) -> dict[str, Handler]:
+    from bridge.services.inbound import process_inbound
+    from bridge.services.receipts import send_receipt
+    from bridge.services.relay import relay_document
+
+    base: dict[str, Handler] = {jobs.PIPELINE: process_inbound, jobs.RELAY: relay_document,
+                                jobs.RECEIPT: send_receipt}
+    return {**base, **(extra or {})}
+
