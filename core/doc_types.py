@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from core.text import fold as _fold_all
+
 TYPES: dict[str, str | None] = {
     "Nghị quyết": "NQ",
     "Quyết định": "QĐ",
@@ -48,12 +50,23 @@ def _fold(text: str) -> str:
 
 
 _BY_FOLDED = {_fold(name): name for name in TYPES}
+# Without diacritics every name is still distinct ("quy dinh" / "quyet dinh", "de an" / "du an").
+_BY_ASCII = {_fold_all(name): name for name in TYPES}
 
 
 def type_by_abbreviation(abbr: str) -> str | None:
-    return _BY_ABBR.get(abbr)
+    """'QĐ' → 'Quyết định'. Exact: case is meaningful ('CT' chỉ thị, 'CTr' chương trình)."""
+    return _BY_ABBR.get(unicodedata.normalize("NFC", abbr.strip())) if isinstance(abbr, str) else None
+
+
+def abbreviation_of(type_name: str) -> str | None:
+    """'Quyết định' → 'QĐ'; công văn, thư công and unknown types have none."""
+    name = canonical_type_name(type_name)
+    return TYPES[name] if name else None
 
 
 def canonical_type_name(text: str) -> str | None:
-    """'QUYẾT ĐỊNH' or 'quyết định' → 'Quyết định'; unknown → None."""
-    return _BY_FOLDED.get(_fold(text))
+    """'QUYẾT ĐỊNH', 'quyết định' or 'quyet dinh' → 'Quyết định'; unknown → None."""
+    if not isinstance(text, str):
+        return None
+    return _BY_FOLDED.get(_fold(text)) or _BY_ASCII.get(_fold_all(text))

@@ -1,8 +1,14 @@
-"""Độ khẩn (NĐ 30 Phụ lục I §III.2.b) and its edXML Priority integer."""
+"""Độ khẩn (NĐ 30 Phụ lục I §III.2.b) and its edXML Priority integer.
+
+Priority mapping 0–4 follows Bkav's table (spec §1.2, inferred): "Hỏa tốc hẹn giờ" exists only there.
+"""
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
+
+from core.text import fold
 
 
 class Urgency(IntEnum):
@@ -17,18 +23,26 @@ class Urgency(IntEnum):
         return _LABELS[self]
 
     @property
+    def stamp(self) -> str:
+        """The stamp printed on the document ('HỎA TỐC'); empty for a normal document."""
+        return "" if self is Urgency.THUONG else self.label.upper()
+
+    @property
     def is_urgent(self) -> bool:
         return self is not Urgency.THUONG
 
     @classmethod
     def parse(cls, text: str) -> Urgency:
-        key = " ".join(text.split()).upper().replace("HOẢ", "HỎA")
-        for u, label in _LABELS.items():
-            if label.upper().replace("HOẢ", "HỎA") == key:
-                return u
-        if key.isdigit() and int(key) in cls._value2member_map_:
-            return cls(int(key))
-        raise ValueError(f"Độ khẩn không hợp lệ: {text!r}")
+        """'HỎA TỐC', 'Hoả tốc', 'hoa toc', 'Thượng khẩn', '2' → Urgency; else ValueError (Vietnamese)."""
+        if isinstance(text, str):
+            t = text.strip()
+            if re.fullmatch(r"[0-4]", t):
+                return cls(int(t))
+            # without diacritics all labels stay distinct: thuong / thuong khan / khan / hoa toc …
+            found = _BY_FOLDED.get(fold(t))
+            if found is not None:
+                return found
+        raise ValueError(f"Độ khẩn không hợp lệ: {text!r} (Thường, Khẩn, Thượng khẩn, Hỏa tốc, Hỏa tốc hẹn giờ)")
 
 
 _LABELS = {
@@ -38,3 +52,4 @@ _LABELS = {
     Urgency.HOA_TOC: "Hỏa tốc",
     Urgency.HOA_TOC_HEN_GIO: "Hỏa tốc hẹn giờ",
 }
+_BY_FOLDED = {fold(label): u for u, label in _LABELS.items()} | {"binh thuong": Urgency.THUONG}
