@@ -20,6 +20,8 @@ class SmtpIn:
     port: int = 2525
     max_size: int = 25 * 1024 * 1024
     hostname: str = "edoc-bridge.local"
+    # besides every agency address in the directory, mail to these addresses is accepted
+    intake_addresses: list[str] = field(default_factory=lambda: ["vanban@edoc-bridge.local"])
 
 
 @dataclass

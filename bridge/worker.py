@@ -36,13 +36,23 @@ class RetryPolicy:
 
 
 class Queue(Protocol):
-    async def claim(self, worker_id: str, kinds: list[str] | None = ..., limit: int = ...,
-                    lease: timedelta = ...) -> list[OutboxJob]: ...
+    async def claim(
+        self, worker_id: str, kinds: list[str] | None = ..., limit: int = ..., lease: timedelta = ...
+    ) -> list[OutboxJob]: ...
 
 
 class OutboxWorker:
-    def __init__(self, deps: Deps, queue: Queue, handlers: dict[str, Handler], policy: RetryPolicy,
-                 *, idle_sleep: float = 0.2, batch: int = 10, wake: asyncio.Event | None = None) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        queue: Queue,
+        handlers: dict[str, Handler],
+        policy: RetryPolicy,
+        *,
+        idle_sleep: float = 0.2,
+        batch: int = 10,
+        wake: asyncio.Event | None = None,
+    ) -> None:
         self.deps, self.queue, self.handlers, self.policy = deps, queue, handlers, policy
         self.idle_sleep, self.batch = idle_sleep, batch
         self.wake = wake or asyncio.Event()
@@ -100,7 +110,5 @@ def handlers_for(extra: dict[str, Handler] | None = None) -> dict[str, Handler]:
     from bridge.services.receipts import send_receipt
     from bridge.services.relay import relay_document
 
-    base: dict[str, Handler] = {jobs.PIPELINE: process_inbound, jobs.RELAY: relay_document,
-                                jobs.RECEIPT: send_receipt}
+    base: dict[str, Handler] = {jobs.PIPELINE: process_inbound, jobs.RELAY: relay_document, jobs.RECEIPT: send_receipt}
     return {**base, **(extra or {})}
-

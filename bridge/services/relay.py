@@ -32,7 +32,9 @@ async def relay_document(deps: Deps, job: OutboxJob) -> None:
         raise jobs.GiveUp(f"Trục liên thông từ chối gói tin: {exc}") from exc
     async with deps.uow() as uow:
         doc = await uow.documents.get(doc.id)
-        doc.trail.append(StepRecord("relay", Outcome.CONTINUE, now, f"Đã chuyển lên trục liên thông (mã gói {axis_id})"))
+        doc.trail.append(
+            StepRecord("relay", Outcome.CONTINUE, now, f"Đã chuyển lên trục liên thông (mã gói {axis_id})")
+        )
         await uow.documents.update(doc)
         await uow.outbox.complete(job.id)
         await uow.commit()

@@ -33,13 +33,13 @@ async def take_status(deps: Deps, item: AxisItem) -> None:
         log.warning("status packet %s unreadable: %s", item.doc_id, exc)
         await deps.axis.update_status(item.doc_id, "fail")
         return
-    await apply_status(deps, packet.response_for.document_id, packet.from_org.organ_id, code,
-                       packet.description, packet.timestamp)
+    await apply_status(
+        deps, packet.response_for.document_id, packet.from_org.organ_id, code, packet.description, packet.timestamp
+    )
     await deps.axis.update_status(item.doc_id, "done")
 
 
-async def apply_status(deps: Deps, document_id: str, organ: str, code: StatusCode, description: str,
-                       at) -> bool:  # type: ignore[no-untyped-def]
+async def apply_status(deps: Deps, document_id: str, organ: str, code: StatusCode, description: str, at) -> bool:  # type: ignore[no-untyped-def]
     """Idempotent: a status already applied (a replay after a crash) changes nothing."""
     event = StatusEvent(code, at or deps.clock.now(), f"axis:{organ}", description)
     async with deps.uow() as uow:
@@ -58,8 +58,14 @@ async def apply_status(deps: Deps, document_id: str, organ: str, code: StatusCod
         await uow.statuses.add(doc.id, organ, event, "axis")
         if doc.reply_to:
             key = f"receipt:{doc.id}:status:{organ}:{code.value}:{len(history.events)}"
-            payload = {"document_id": doc.id, "kind": "status", "organ": organ, "code": code.value,
-                       "description": description, "at": event.at.isoformat()}
+            payload = {
+                "document_id": doc.id,
+                "kind": "status",
+                "organ": organ,
+                "code": code.value,
+                "description": description,
+                "at": event.at.isoformat(),
+            }
             await uow.outbox.enqueue(jobs.RECEIPT, payload, key)
         await uow.commit()
     return True

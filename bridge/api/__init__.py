@@ -1,0 +1,1 @@
+"""FastAPI app: JSON API, health, and (later) the Provincial Office dashboard."""

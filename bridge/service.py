@@ -1,0 +1,94 @@
+"""Run everything in one process, in one asyncio TaskGroup: SMTP, workers, axis poller, API, simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+from bridge.bootstrap import Bridge, MailIntake, build, import_directory
+from bridge.services.statuses import poll_axis_statuses
+from bridge.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def poll_axis(bridge: Bridge, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            if await poll_axis_statuses(bridge.deps):
+                bridge.wake.set()
+        except Exception:  # keep polling: the axis or the network may come back
+            log.exception("axis status poll failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), bridge.settings.axis.poll_interval)
+
+
+@contextlib.asynccontextmanager
+async def simulator(settings: Settings) -> AsyncIterator[None]:
+    if not settings.axis.simulator:
+        yield
+        return
+    from bridge.axis.simulator import AxisSimulator
+
+    sim = AxisSimulator(
+        systems={settings.axis.system_id: settings.axis.secret},
+        host=settings.axis.simulator_host,
+        port=settings.axis.simulator_port,
+        data_dir=settings.axis.simulator_data_dir or None,
+    )
+    await sim.start()
+    log.info("axis simulator on %s", sim.base_url)
+    try:
+        yield
+    finally:
+        await sim.stop()
+
+
+async def serve_api(bridge: Bridge, stop: asyncio.Event) -> None:
+    import uvicorn
+
+    from bridge.api.app import create_app
+
+    cfg = bridge.settings.api
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(bridge), host=cfg.host, port=cfg.port, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    await stop.wait()
+    server.should_exit = True
+    await task
+
+
+async def run(settings: Settings, stop: asyncio.Event | None = None, *, ready: asyncio.Event | None = None) -> None:
+    from mail.smtp_server import SmtpEdge, start_smtp
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    bridge = await build(settings)
+    if settings.directory_file:
+        await import_directory(bridge, settings.directory_file)
+    intake = MailIntake(bridge)
+    async with simulator(settings), asyncio.TaskGroup() as tg:
+        smtp = None
+        if settings.smtp_in.enabled:
+            edge = SmtpEdge(intake, accepts_recipient=intake.accepts_recipient, max_size=settings.smtp_in.max_size)
+            smtp = await start_smtp(edge, settings.smtp_in.host, settings.smtp_in.port)
+        for worker in bridge.workers():
+            tg.create_task(worker.run(stop))
+        tg.create_task(poll_axis(bridge, stop))
+        if settings.api.enabled:
+            tg.create_task(serve_api(bridge, stop))
+        log.info("edoc-bridge running: SMTP %s:%s", settings.smtp_in.host, settings.smtp_in.port)
+        if ready:
+            ready.set()
+        await stop.wait()
+        if smtp:
+            smtp.close()
+            await smtp.wait_closed()
+    await bridge.close()
