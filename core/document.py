@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -54,13 +55,29 @@ def document_id(sender: OrganId, issued: date, code: DocCode) -> str:
     return f"{sender},{issued:%Y/%m/%d},{code}"
 
 
+class InvalidDocumentId(ValueError):
+    pass
+
+
+_ISSUED = re.compile(r"([0-9]{4})[/-]([0-9]{1,2})[/-]([0-9]{1,2})")
+
+
 def parse_document_id(text: str) -> tuple[OrganId, date, DocCode]:
+    """Inverse of document_id. Raises InvalidDocumentId (a ValueError) with a Vietnamese message.
+
+    Bare UUIDs also travel on the axis (spec §1.2); they are not parseable and raise too.
+    """
     try:
         organ, day, code = text.split(",", 2)
-        y, m, d = (int(p) for p in day.strip().split("/"))
-        return OrganId.parse(organ), date(y, m, d), DocCode.parse(code)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"Mã định danh văn bản không hợp lệ: {text!r}") from exc
+        m = _ISSUED.fullmatch(day.strip())
+        if not m:
+            raise ValueError(day)
+        y, mo, d = (int(g) for g in m.groups())
+        return OrganId.parse(organ), date(y, mo, d), DocCode.parse(code)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InvalidDocumentId(
+            f"Mã định danh văn bản không hợp lệ: {text!r} (đúng dạng «000.00.00.H61,2024/03/05,05/QĐ-UBND»)"
+        ) from exc
 
 
 @dataclass(slots=True)

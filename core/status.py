@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +24,19 @@ class StatusCode(StrEnum):
     def label(self) -> str:
         return LABELS[self]
 
+    @property
+    def needs_reason(self) -> bool:
+        """Rejection (02), recall request (13) and refused recall (16) must say why."""
+        return self in REASON_REQUIRED
+
+    @classmethod
+    def parse(cls, text: str) -> StatusCode:
+        """'05', '5', ' 05 ' → PROCESSING; anything else raises ValueError (Vietnamese)."""
+        t = text.strip() if isinstance(text, str) else ""
+        if re.fullmatch(r"[0-9]{1,2}", t) and t.zfill(2) in cls._value2member_map_:
+            return cls(t.zfill(2))
+        raise ValueError(f"Mã trạng thái không hợp lệ: {text!r} (01–06, 13, 15, 16)")
+
 
 LABELS: dict[StatusCode, str] = {
     StatusCode.ARRIVED: "Đã đến",
@@ -36,6 +51,7 @@ LABELS: dict[StatusCode, str] = {
 }
 
 S = StatusCode
+REASON_REQUIRED = frozenset({S.REJECTED, S.RECALL_REQUESTED, S.RECALL_REFUSED})
 _RECALLABLE = {S.ARRIVED, S.ACCEPTED, S.ASSIGNED, S.PROCESSING}
 # None = no status yet. A status may repeat itself (e.g. re-assignment) where it makes sense.
 TRANSITIONS: dict[StatusCode | None, frozenset[StatusCode]] = {
@@ -78,9 +94,15 @@ class StatusHistory:
         return code in TRANSITIONS[self.current]
 
     def apply(self, event: StatusEvent) -> bool:
-        """Append the event. Returns False when it repeats the current status (idempotent replay)."""
+        """Append the event and return True; raise InvalidTransition when the move is not allowed.
+
+        Replays are idempotent and return False: the very same event again, or a status already in the
+        history that is not a legal move now (a re-delivered or late packet: 03 after 05, 16 after 16).
+        """
         cur = self.current
-        if self.events and self.events[-1].code == event.code and event.code not in TRANSITIONS[cur]:
+        if event in self.events:
+            return False
+        if event.code not in TRANSITIONS[cur] and any(e.code is event.code for e in self.events):
             return False
         if event.code not in TRANSITIONS[cur]:
             raise InvalidTransition(
@@ -90,7 +112,7 @@ class StatusHistory:
         return True
 
 
-def current_status(events: list[StatusEvent]) -> StatusCode | None:
+def current_status(events: Iterable[StatusEvent]) -> StatusCode | None:
     """16 (refused recall) restores the status that was current before the 13."""
     stack: list[StatusCode] = []
     for e in events:
