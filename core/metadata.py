@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import date
 
 from core.doc_code import DocCode, InvalidDocCode
 from core.doc_types import canonical_type_name
 from core.organ_id import InvalidOrganId, OrganId
+from core.text import fold, nfc
 from core.urgency import Urgency
 
 
@@ -54,9 +54,7 @@ def missing_required(meta: DeclaredMetadata) -> list[str]:
 
 
 def _key(text: str) -> str:
-    t = unicodedata.normalize("NFD", text.strip().lower())
-    t = "".join(c for c in t if unicodedata.category(c) != "Mn").replace("đ", "d")
-    return re.sub(r"[^a-z0-9]+", " ", t).strip()
+    return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
 
 
 # folded key → field; several spellings per field, with and without diacritics
@@ -65,48 +63,86 @@ _KEYS = {
     "so ky hieu": "code",
     "so va ky hieu": "code",
     "so hieu": "code",
+    "so van ban": "code",
     "ngay": "issued_date",
     "ngay ban hanh": "issued_date",
     "ngay van ban": "issued_date",
+    "ngay ky": "issued_date",
     "noi ban hanh": "place",
     "dia danh": "place",
     "loai": "type_name",
     "loai van ban": "type_name",
     "ten loai": "type_name",
+    "ten loai van ban": "type_name",
     "trich yeu": "subject",
+    "trich yeu noi dung": "subject",
     "v v": "subject",
     "ve viec": "subject",
     "nguoi ky": "signer_name",
     "chuc vu": "signer_position",
+    "chuc vu nguoi ky": "signer_position",
     "tham quyen": "signer_competence",
+    "tham quyen ky": "signer_competence",
     "noi nhan": "recipients",
     "gui": "recipients",
     "den": "recipients",
     "do khan": "urgency",
+    "muc do khan": "urgency",
     "han xu ly": "due_date",
     "han tra loi": "due_date",
+    "han giai quyet": "due_date",
     "so trang": "page_amount",
     "phu luc": "appendixes",
 }
 _LINE = re.compile(r"^\s*([^:\n]{1,40}?)\s*:\s*(.*?)\s*$")
 
 
+_VN_DATE = re.compile(r"ngay\s+([0-9]{1,2})\s+thang\s+([0-9]{1,2})\s+nam\s+([0-9]{4})")
+_ISO_DATE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
+_DMY_DATE = re.compile(r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})")
+
+
 def parse_date(text: str) -> date:
-    """dd/mm/yyyy, yyyy-mm-dd, yyyy/MM/dd or 'ngày dd tháng mm năm yyyy'."""
-    t = text.strip()
-    m = re.search(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", t, re.IGNORECASE)
-    if m:
-        d, mo, y = (int(g) for g in m.groups())
-        return date(y, mo, d)
-    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", t)
-    if m:
-        y, mo, d = (int(g) for g in m.groups())
-        return date(y, mo, d)
-    m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", t)
-    if m:
-        d, mo, y = (int(g) for g in m.groups())
-        return date(y, mo, d)
-    raise ValueError(f"Ngày không hợp lệ: {text!r}")
+    """dd/mm/yyyy, yyyy-mm-dd, yyyy/MM/dd or '[Nơi,] ngày dd tháng mm năm yyyy' (diacritics optional).
+
+    Raises ValueError with a Vietnamese message, also for impossible dates such as 31/02/2024.
+    """
+    t = fold(text) if isinstance(text, str) else ""
+    if m := _VN_DATE.search(t):
+        d, mo, y = m.groups()
+    elif m := _ISO_DATE.fullmatch(t):
+        y, mo, d = m.groups()
+    elif m := _DMY_DATE.fullmatch(t):
+        d, mo, y = m.groups()
+    else:
+        raise ValueError(f"Ngày không hợp lệ: {text!r} (viết dạng dd/mm/yyyy hoặc «ngày dd tháng mm năm yyyy»)")
+    try:
+        return date(int(y), int(mo), int(d))
+    except ValueError:  # Python's own message is English ("day is out of range for month")
+        raise ValueError(f"Ngày không có thật: {text.strip()!r} (ngày {d}, tháng {mo}, năm {y})") from None
+
+
+def _page_amount(value: str) -> int:
+    t = value.strip()
+    if not re.fullmatch(r"[0-9]{1,4}", t) or int(t) == 0:
+        raise ValueError(f"Số trang phải là số nguyên dương: {t!r}")
+    return int(t)
+
+
+def _recipients(value: str) -> list[OrganId]:
+    out: list[OrganId] = []
+    bad: list[str] = []
+    for part in re.split(r"[,;\s]+", value):
+        if not part:
+            continue
+        try:
+            out.append(OrganId.parse(part))
+        except InvalidOrganId:
+            bad.append(part)
+    if bad:
+        listed = ", ".join(repr(b) for b in bad)
+        raise ValueError(f"Nơi nhận phải là mã định danh cơ quan (dạng 000.00.00.H61), không hợp lệ: {listed}")
+    return list(dict.fromkeys(out))  # a repeated code is one recipient
 
 
 def _set(meta: DeclaredMetadata, name: str, value: str) -> None:
@@ -118,11 +154,11 @@ def _set(meta: DeclaredMetadata, name: str, value: str) -> None:
         case "type_name":
             meta.type_name = canonical_type_name(value) or value.strip()
         case "recipients":
-            meta.recipients = [OrganId.parse(p) for p in re.split(r"[,;\s]+", value) if p]
+            meta.recipients = _recipients(value)
         case "urgency":
             meta.urgency = Urgency.parse(value)
         case "page_amount":
-            meta.page_amount = int(value)
+            meta.page_amount = _page_amount(value)
         case "appendixes":
             meta.appendixes = [p.strip() for p in value.split(";") if p.strip()]
         case _:
@@ -132,7 +168,7 @@ def _set(meta: DeclaredMetadata, name: str, value: str) -> None:
 def parse_metadata_lines(text: str) -> DeclaredMetadata:
     """Reads known `Key: value` lines; other lines are ignored, bad values are listed in problems."""
     meta = DeclaredMetadata()
-    for line in text.splitlines():
+    for line in nfc(text).splitlines():
         m = _LINE.match(line)
         if not m or not m.group(2):
             continue
