@@ -104,10 +104,10 @@ class SenderAuthenticator:
         domains = _signature_domains(raw)
         if not domains:
             return "none", ""
-        lookup = _TxtLookup(self._resolver)
+        lookup = _TxtLookup(self._resolver, self._timeout)
         passed: list[str] = []
         for index, domain in enumerate(domains):
-            verifier = dkim.DKIM(raw, logger=_quiet, timeout=int(self._timeout) or 1)
+            verifier = dkim.DKIM(raw, logger=_quiet)
             try:
                 ok = verifier.verify(idx=index, dnsfunc=lookup)
             except dkim.DKIMException as exc:
@@ -170,14 +170,17 @@ _quiet = _QuietLogger(logging.getLogger(__name__ + ".dkim"), {})
 class _TxtLookup:
     """dkimpy's `dnsfunc`: TXT as bytes, None when absent; records whether a lookup failed temporarily."""
 
-    def __init__(self, resolver: dns.resolver.Resolver | None) -> None:
+    def __init__(self, resolver: dns.resolver.Resolver | None, timeout: float) -> None:
         self._resolver = resolver or dns.resolver.get_default_resolver()
+        self._timeout = timeout  # ours, not dkimpy's whole-second one
         self.temporary_failure = False
 
     def __call__(self, name: bytes | str, timeout: float = _DNS_TIMEOUT) -> bytes | None:
         qname = name.decode("ascii") if isinstance(name, bytes) else name
         try:
-            answer = self._resolver.resolve(qname, "TXT", lifetime=timeout, raise_on_no_answer=False, search=False)
+            answer = self._resolver.resolve(
+                qname, "TXT", lifetime=self._timeout, raise_on_no_answer=False, search=False
+            )
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return None
         except (dns.exception.Timeout, dns.resolver.NoNameservers) as exc:
