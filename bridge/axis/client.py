@@ -1,0 +1,141 @@
+"""VXP-style axis client (the VPCP/VNPT SDK's HTTP API) implementing core.ports.AxisClient.
+
+No retries here: the outbox owns retry policy. Transport trouble (connection, timeout, 5xx, garbage answers,
+refused credentials) is AxisUnavailable; a well-formed FAIL about the request itself is AxisRejected.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from bridge.axis.signing import DEFAULT_USER_AGENT, sign_headers
+from core.ports import AxisItem, AxisRejected, AxisUnavailable
+
+SERVICE_TYPE = "eDoc"
+MESSAGE_TYPES = frozenset({"edoc", "status"})
+TRANSPORT_STATUSES = frozenset({"done", "fail"})
+
+
+class AxisAuthFailed(AxisUnavailable):
+    """The axis refused our credentials (HTTP 401/403): a node-wide configuration or clock problem, not this
+    packet's fault, so it stays retryable while an operator fixes systemid/secret or the clock."""
+
+
+class VxpAxisClient:
+    def __init__(
+        self,
+        base_url: str,
+        system_id: str,
+        secret: str,
+        *,
+        timeout: float = 30.0,
+        http: httpx.AsyncClient | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._system_id = system_id
+        self._secret = secret
+        self._user_agent = user_agent
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(timeout))
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> VxpAxisClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
+
+    async def send_edoc(self, from_code: str, packet: bytes, message_type: str = "edoc") -> str:
+        _check_message_type(message_type)
+        params = {"from": from_code, "servicetype": SERVICE_TYPE, "messagetype": message_type}
+        answer = await self._call("/sendEdoc", params, body=packet)
+        doc_id = answer.get("DocId") or answer.get("docId")
+        if not isinstance(doc_id, str) or not doc_id:
+            raise AxisUnavailable("sendEdoc: the axis answered OK without a DocId")
+        return doc_id
+
+    async def received(self, message_type: str = "edoc") -> list[AxisItem]:
+        _check_message_type(message_type)
+        answer = await self._call("/getReceivedEdocList", {"servicetype": SERVICE_TYPE, "messagetype": message_type})
+        data = answer.get("data") or []
+        if not isinstance(data, list):
+            raise AxisUnavailable("getReceivedEdocList: data is not a list")
+        return [_item(entry, message_type) for entry in data]
+
+    async def get_edoc(self, doc_id: str) -> bytes:
+        answer = await self._call("/getEdoc", {"docId": doc_id})
+        data = answer.get("data")
+        if not isinstance(data, str):
+            raise AxisUnavailable(f"getEdoc {doc_id}: data is missing")
+        try:
+            return base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise AxisUnavailable(f"getEdoc {doc_id}: data is not base64") from exc
+
+    async def update_status(self, doc_id: str, status: str) -> None:
+        if status not in TRANSPORT_STATUSES:
+            raise ValueError(f"transport status must be one of {sorted(TRANSPORT_STATUSES)}, not {status!r}")
+        await self._call("/updateStatus", {"docId": doc_id, "status": status})
+
+    async def _call(self, path: str, params: Mapping[str, str], body: bytes | None = None) -> dict[str, Any]:
+        headers = sign_headers(self._system_id, self._secret, params, body=body, user_agent=self._user_agent)
+        headers["Content-Type"] = "application/octet-stream" if body is not None else "application/json"
+        try:
+            response = await self._http.post(self._base_url + path, content=body or b"", headers=headers)
+        except httpx.HTTPError as exc:  # connect/read/write errors and timeouts
+            raise AxisUnavailable(f"{path}: {type(exc).__name__}: {exc}") from exc
+        return _interpret(path, response)
+
+
+def _interpret(path: str, response: httpx.Response) -> dict[str, Any]:
+    code = response.status_code
+    if code >= 500 or code in (408, 429):
+        raise AxisUnavailable(f"{path}: HTTP {code}")
+    answer = _json_object(response)
+    if code in (401, 403):
+        raise AxisAuthFailed(f"{path}: HTTP {code} {_error(answer)[1]}".rstrip())
+    state = str(answer.get("status", "")).upper() if answer is not None else ""
+    if answer is not None and state == "FAIL":
+        raise AxisRejected(*_error(answer))
+    if code != 200 or answer is None or state != "OK":
+        raise AxisUnavailable(f"{path}: unexpected answer HTTP {code} {response.text[:200]!r}")
+    return answer
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def _error(answer: dict[str, Any] | None) -> tuple[str, str]:
+    if not answer:
+        return "", ""
+    return str(answer.get("ErrorCode", "")), str(answer.get("ErrorDesc", ""))
+
+
+def _item(entry: object, message_type: str) -> AxisItem:
+    if not isinstance(entry, dict) or not entry.get("docId"):
+        raise AxisUnavailable(f"getReceivedEdocList: malformed entry {entry!r:.200}")
+    return AxisItem(
+        doc_id=str(entry["docId"]),
+        from_code=str(entry.get("from", "")),
+        to_code=str(entry.get("to", "")),
+        message_type=str(entry.get("messageType") or message_type),
+    )
+
+
+def _check_message_type(message_type: str) -> None:
+    if message_type not in MESSAGE_TYPES:
+        raise ValueError(f"message_type must be one of {sorted(MESSAGE_TYPES)}, not {message_type!r}")
