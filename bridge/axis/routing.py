@@ -1,0 +1,82 @@
+"""Just enough of an edXML packet for an axis to route it: a small, safe scan by local name.
+
+Deliberately independent of the bridge's edXML parser, so the simulator checks what the bridge really sends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+# No DTDs, no entity expansion, no network: a packet is untrusted input.
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+}
+_HEADER_NAMES = frozenset({"MessageHeader", "Status"})  # Bkav emits <Status> for status packets
+
+
+class UnroutablePacket(ValueError):
+    """Not XML, or no recipient can be found."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    from_code: str
+    recipients: tuple[str, ...]
+
+
+def sender(packet: bytes) -> str:
+    """MessageHeader/From/OrganId, or "" when the packet has none."""
+    senders = _organ_ids(_header(packet), "From")
+    return senders[0] if senders else ""
+
+
+def route(packet: bytes, message_type: str) -> Route:
+    """An edoc goes to every MessageHeader/To/OrganId; a status packet to MessageHeader/ResponseFor/OrganId."""
+    header = _header(packet)
+    target = "ResponseFor" if message_type == "status" else "To"
+    recipients = _organ_ids(header, target)
+    if not recipients:
+        raise UnroutablePacket(f"no MessageHeader/{target}/OrganId")
+    senders = _organ_ids(header, "From")
+    return Route(from_code=senders[0] if senders else "", recipients=recipients)
+
+
+def _header(packet: bytes) -> etree._Element:
+    header = next((el for el in _parse(packet).iter() if _local(el) in _HEADER_NAMES), None)
+    if header is None:
+        raise UnroutablePacket("no MessageHeader")
+    return header
+
+
+def _parse(packet: bytes) -> etree._Element:
+    try:
+        root = etree.fromstring(packet, etree.XMLParser(**_PARSER_OPTIONS))
+    except etree.XMLSyntaxError as exc:
+        raise UnroutablePacket(f"not well-formed XML: {exc}") from exc
+    if root is None or root.getroottree().docinfo.doctype:
+        raise UnroutablePacket("DOCTYPE is not allowed in a packet")
+    return root
+
+
+def _organ_ids(header: etree._Element, parent: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for child in header:
+        if _local(child) != parent:
+            continue
+        for leaf in child:
+            text = (leaf.text or "").strip()
+            if _local(leaf) == "OrganId" and text and text not in found:
+                found.append(text)
+    return tuple(found)
+
+
+def _local(element: etree._Element) -> str:
+    tag = element.tag
+    return etree.QName(tag).localname if isinstance(tag, str) else ""

@@ -1,0 +1,443 @@
+"""A local interconnection axis speaking the VXP-style HTTP API, for tests, demos and the `axis-sim` CLI.
+
+It verifies the XroadVnpt-* HMAC headers, routes each packet to its recipient organs, and lets a test steer it
+through `/_sim/*` control endpoints (or the mirroring Python methods): inspect and inject packets, go down,
+answer FAIL, answer slowly, count sends per body to prove there is no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import socket
+from collections import Counter
+from collections.abc import Generator, Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import timedelta
+from os import PathLike
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bridge.axis.routing import UnroutablePacket, route, sender
+from bridge.axis.signing import DEFAULT_MAX_SKEW, SignatureError, verify_headers
+from bridge.axis.sim_store import DELIVERY_STATUSES, PacketStore, SimPacket
+
+API_OPERATIONS = ("sendEdoc", "getReceivedEdocList", "getEdoc", "updateStatus", "getSentEdocList")
+MESSAGE_TYPES = frozenset({"edoc", "status"})
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+DEFAULT_FAIL_DESC = "Trục giả lập từ chối gói tin (fail_next)"
+
+
+@dataclass(frozen=True, slots=True)
+class SimSystem:
+    """A connected node: its secret and the organs it serves (empty = a catch-all node serving every organ)."""
+
+    secret: str
+    organs: frozenset[str] = frozenset()
+
+    def serves(self, organ: str) -> bool:
+        return not self.organs or organ in self.organs
+
+
+SystemSpec = str | tuple[str, Iterable[str]] | SimSystem
+
+
+@dataclass(slots=True)
+class SimMode:
+    down: bool = False  # answer 503 to every API call
+    fail_next: int = 0  # answer FAIL to the next N authenticated API calls …
+    fail_op: str | None = None  # … of this operation only (None: any)
+    fail_code: str = "-1"
+    fail_desc: str = DEFAULT_FAIL_DESC
+    delay: float = 0.0  # seconds to wait before answering an API call
+
+
+class _Fail(Exception):
+    def __init__(self, code: str, desc: str, http_status: int = 200) -> None:
+        super().__init__(code, desc)
+        self.code, self.desc, self.http_status = code, desc, http_status
+
+    def response(self) -> JSONResponse:
+        body = {"status": "FAIL", "ErrorCode": self.code, "ErrorDesc": self.desc}
+        return JSONResponse(body, status_code=self.http_status)
+
+
+class _EmbeddedServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield  # the hosting process (pytest, the bridge's TaskGroup) owns SIGINT/SIGTERM
+
+
+class AxisSimulator:
+    def __init__(
+        self,
+        systems: Mapping[str, SystemSpec],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        data_dir: str | PathLike[str] | None = None,
+        max_skew: timedelta = DEFAULT_MAX_SKEW,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self.systems = {sid: _system(spec) for sid, spec in systems.items()}
+        self.host, self._port = host, port
+        self.mode = SimMode()
+        self.calls: Counter[str] = Counter()  # API calls per operation, including refused ones
+        self._store = PacketStore(data_dir)
+        self._max_skew, self._max_body = max_skew, max_body
+        self._loaded = False
+        self._server: _EmbeddedServer | None = None
+        self._task: asyncio.Task[None] | None = None
+        api = [Route(f"/{op}", self._api, methods=["POST"]) for op in API_OPERATIONS]
+        control = [
+            Route("/_sim/packets", self._ctl_packets, methods=["GET"]),
+            Route("/_sim/inject", self._ctl_inject, methods=["POST"]),
+            Route("/_sim/mode", self._ctl_mode, methods=["GET", "POST"]),
+            Route("/_sim/sends", self._ctl_sends, methods=["GET"]),
+            Route("/_sim/reset", self._ctl_reset, methods=["POST"]),
+        ]
+        self.app = Starlette(routes=api + control)
+
+    # ---- lifecycle -------------------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._port}"
+
+    async def start(self) -> None:
+        """Serve in the current event loop. After stop(), start() again reuses the same port and state."""
+        if self._task is not None:
+            raise RuntimeError("axis simulator already running")
+        if not self._loaded:
+            await self._store.load()
+            self._loaded = True
+        sock = self._bind()
+        config = uvicorn.Config(
+            self.app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=2
+        )
+        self._server = _EmbeddedServer(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="axis-simulator")
+        while not self._server.started:
+            if self._task.done():
+                task, self._task = self._task, None
+                await task  # surfaces the startup error
+                raise RuntimeError("axis simulator stopped during startup")
+            await asyncio.sleep(0.005)
+
+    async def stop(self) -> None:
+        if self._server is None or self._task is None:
+            return
+        self._server.should_exit = True
+        task, self._task, self._server = self._task, None, None
+        await task
+
+    async def __aenter__(self) -> AxisSimulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._port))
+        except OSError:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        self._port = sock.getsockname()[1]
+        return sock
+
+    # ---- Python control API (mirrors /_sim/*) ---------------------------------------------------------------
+
+    def packets(self, organ: str | None = None) -> list[SimPacket]:
+        return [p for p in self._store.all() if organ is None or p.to_code == organ]
+
+    def packets_for(self, organ: str) -> list[SimPacket]:
+        return self.packets(organ)
+
+    def packet(self, doc_id: str) -> SimPacket | None:
+        return self._store.get(doc_id)
+
+    async def inject(
+        self,
+        packet: bytes,
+        *,
+        message_type: str = "edoc",
+        to: str | Iterable[str] | None = None,
+        from_code: str | None = None,
+    ) -> list[str]:
+        """Play another node: deliver `packet` (routed from its XML unless `to` is given); returns the docIds."""
+        _check_message_type(message_type)
+        if to is None:
+            found = await asyncio.to_thread(route, packet, message_type)
+            recipients, scanned_from = found.recipients, found.from_code
+        else:
+            recipients = (to,) if isinstance(to, str) else tuple(to)
+            scanned_from = "" if from_code is not None else await asyncio.to_thread(sender, packet)
+        from_code = scanned_from if from_code is None else from_code
+        _, added = await self._store.add(
+            packet, sender_system="", from_code=from_code, recipients=recipients, message_type=message_type
+        )
+        return [p.doc_id for p in added]
+
+    def set_down(self, down: bool = True) -> None:
+        self.mode.down = down
+
+    def set_fail_next(self, n: int, op: str | None = None, *, code: str = "-1", desc: str | None = None) -> None:
+        if op is not None and op not in API_OPERATIONS:
+            raise ValueError(f"unknown operation {op!r}")
+        self.mode.fail_next, self.mode.fail_op, self.mode.fail_code = n, op, code
+        self.mode.fail_desc = desc or DEFAULT_FAIL_DESC
+
+    def set_delay(self, seconds: float) -> None:
+        self.mode.delay = max(0.0, seconds)
+
+    def send_count(self, sha256: str) -> int:
+        """How many sendEdoc calls were accepted with this exact body."""
+        return self._store.sends[sha256]
+
+    def send_counts(self) -> dict[str, int]:
+        return dict(self._store.sends)
+
+    async def reset(self) -> None:
+        """Forget every packet, counter and mode (also on disk when data_dir is set)."""
+        self.mode = SimMode()
+        self.calls.clear()
+        await self._store.clear()
+
+    # ---- the axis API ---------------------------------------------------------------------------------------
+
+    async def _api(self, request: Request) -> Response:
+        op = request.url.path.rsplit("/", 1)[-1]
+        self.calls[op] += 1
+        if self.mode.delay:
+            await asyncio.sleep(self.mode.delay)
+        try:
+            if self.mode.down:
+                raise _Fail("503", "Trục liên thông tạm ngừng (giả lập)", 503)
+            body = await self._read_body(request)
+            try:
+                signed = verify_headers(request.headers, self._secret_for, body=body, max_skew=self._max_skew)
+            except SignatureError as exc:
+                raise _Fail("401", f"Xác thực yêu cầu thất bại: {exc}", 401) from exc
+            self._maybe_fail(op)
+            system = self.systems[signed.system_id]
+            answer = await getattr(self, f"_op_{op}")(signed.system_id, system, signed.params, body)
+        except _Fail as fail:
+            return fail.response()
+        return JSONResponse({"status": "OK", "ErrorCode": "0", "ErrorDesc": "", **answer})
+
+    async def _op_sendEdoc(
+        self, system_id: str, system: SimSystem, params: dict[str, str], body: bytes
+    ) -> dict[str, Any]:
+        from_code, message_type = _param(params, "from"), _param(params, "messagetype") or "edoc"
+        if message_type not in MESSAGE_TYPES:
+            raise _Fail("400", f"messagetype không hợp lệ: {message_type!r}")
+        if not from_code or not system.serves(from_code):
+            raise _Fail("403", f"Hệ thống {system_id} không phục vụ cơ quan gửi {from_code!r}")
+        if not body:
+            raise _Fail("400", "Gói tin rỗng")
+        try:
+            found = await asyncio.to_thread(route, body, message_type)
+        except UnroutablePacket as exc:
+            raise _Fail("400", f"Gói tin không hợp lệ: {exc}") from exc
+        if found.from_code and found.from_code != from_code:
+            raise _Fail("400", f"From/OrganId {found.from_code} khác tham số from {from_code}")
+        send_id, _ = await self._store.add(
+            body,
+            sender_system=system_id,
+            from_code=from_code,
+            recipients=found.recipients,
+            message_type=message_type,
+        )
+        return {"DocId": send_id}
+
+    async def _op_getReceivedEdocList(
+        self, _system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
+    ) -> dict[str, Any]:
+        message_type = _param(params, "messagetype") or "edoc"
+        waiting = [
+            p
+            for p in self._store.all()
+            if p.message_type == message_type and p.status != "done" and system.serves(p.to_code)
+        ]
+        return {"data": [_listed(p) for p in waiting]}
+
+    async def _op_getEdoc(
+        self, _system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
+    ) -> dict[str, Any]:
+        packet = self._delivery(system, params)
+        return {"data": base64.b64encode(packet.body).decode("ascii")}
+
+    async def _op_updateStatus(
+        self, _system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
+    ) -> dict[str, Any]:
+        packet, status = self._delivery(system, params), _param(params, "status")
+        if status not in DELIVERY_STATUSES - {"initial"}:
+            raise _Fail("400", f"status không hợp lệ: {status!r} (done, fail, processing)")
+        await self._store.mark(packet.doc_id, status)
+        return {}
+
+    async def _op_getSentEdocList(
+        self, system_id: str, _system: SimSystem, params: dict[str, str], _body: bytes
+    ) -> dict[str, Any]:
+        doc_id, message_type = _param(params, "docId"), _param(params, "messagetype")
+        sent = [
+            p
+            for p in self._store.all()
+            if p.sender_system == system_id
+            and (not doc_id or p.send_id == doc_id)
+            and (not message_type or p.message_type == message_type)
+        ]
+        return {"data": [_sent(p) for p in sent]}
+
+    def _delivery(self, system: SimSystem, params: dict[str, str]) -> SimPacket:
+        doc_id = _param(params, "docId")
+        packet = self._store.get(doc_id) if doc_id else None
+        if packet is None or not system.serves(packet.to_code):
+            raise _Fail("404", f"Không tìm thấy văn bản {doc_id!r}")
+        return packet
+
+    def _secret_for(self, system_id: str) -> str | None:
+        system = self.systems.get(system_id)
+        return system.secret if system else None
+
+    def _maybe_fail(self, op: str) -> None:
+        mode = self.mode
+        if mode.fail_next > 0 and mode.fail_op in (None, op):
+            mode.fail_next -= 1
+            raise _Fail(mode.fail_code, mode.fail_desc)
+
+    async def _read_body(self, request: Request) -> bytes:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self._max_body:
+                raise _Fail("413", f"Gói tin quá lớn (tối đa {self._max_body} byte)", 413)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    # ---- /_sim control endpoints ----------------------------------------------------------------------------
+
+    async def _ctl_packets(self, request: Request) -> Response:
+        organ = request.query_params.get("organ")
+        with_body = request.query_params.get("body", "1") not in ("0", "false", "no")
+        return JSONResponse({"packets": [p.to_json(with_body=with_body) for p in self.packets(organ)]})
+
+    async def _ctl_inject(self, request: Request) -> Response:
+        try:
+            spec = await request.json()
+            packet = base64.b64decode(spec["packet_b64"], validate=True)
+            doc_ids = await self.inject(
+                packet,
+                message_type=spec.get("message_type", "edoc"),
+                to=spec.get("to"),
+                from_code=spec.get("from_code"),
+            )
+        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+            return JSONResponse({"status": "FAIL", "ErrorCode": "400", "ErrorDesc": str(exc)}, 400)
+        return JSONResponse({"status": "OK", "doc_ids": doc_ids})
+
+    async def _ctl_mode(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                self._configure(await request.json())
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"status": "FAIL", "ErrorCode": "400", "ErrorDesc": str(exc)}, 400)
+        return JSONResponse(asdict(self.mode))
+
+    async def _ctl_sends(self, _request: Request) -> Response:
+        return JSONResponse({"sends": self.send_counts(), "calls": dict(self.calls)})
+
+    async def _ctl_reset(self, _request: Request) -> Response:
+        await self.reset()
+        return JSONResponse({"status": "OK"})
+
+    def _configure(self, changes: object) -> None:
+        if not isinstance(changes, dict):
+            raise TypeError("mode must be a JSON object")
+        known = {f.name for f in fields(SimMode)}
+        unknown = set(changes) - known
+        if unknown:
+            raise ValueError(f"unknown mode keys {sorted(unknown)}; known: {sorted(known)}")
+        if "down" in changes:
+            self.set_down(bool(changes["down"]))
+        if "delay" in changes:
+            self.set_delay(float(changes["delay"]))
+        if "fail_next" in changes:
+            self.set_fail_next(
+                int(changes["fail_next"]),
+                changes.get("fail_op"),
+                code=str(changes.get("fail_code", "-1")),
+                desc=changes.get("fail_desc"),
+            )
+
+
+def _system(spec: SystemSpec) -> SimSystem:
+    if isinstance(spec, SimSystem):
+        return spec
+    if isinstance(spec, str):
+        return SimSystem(spec)
+    secret, organs = spec
+    return SimSystem(secret, frozenset(organs))
+
+
+def _param(params: dict[str, str], name: str) -> str:
+    """The SDK spells some keys inconsistently (docId / docid)."""
+    if name in params:
+        return params[name]
+    lowered = name.lower()
+    return next((v for k, v in params.items() if k.lower() == lowered), "")
+
+
+def _listed(p: SimPacket) -> dict[str, Any]:
+    return {
+        "docId": p.doc_id,
+        "from": p.from_code,
+        "to": p.to_code,
+        "status": p.status,
+        "status_desc": p.status,
+        "serviceType": "eDoc",
+        "messageType": p.message_type,
+        "created_time": p.created_time,
+        "updated_time": p.updated_time,
+        "contentSha256": p.sha256,
+        "contentLength": p.size,
+    }
+
+
+def _sent(p: SimPacket) -> dict[str, Any]:
+    return {
+        "fromCode": p.from_code,
+        "toCode": p.to_code,
+        "senderDocId": p.send_id,
+        "receiverDocId": p.doc_id,
+        "messageType": p.message_type,
+        "sentTime": p.created_time,
+        "receivedTime": p.updated_time if p.status == "done" else "",
+        "sendStatus": "OK",
+        "sendStatusDesc": "Đã gửi",
+        "receiveStatus": p.status,
+        "receiveStatusDesc": p.status,
+    }
+
+
+def _check_message_type(message_type: str) -> None:
+    if message_type not in MESSAGE_TYPES:
+        raise ValueError(f"message_type must be one of {sorted(MESSAGE_TYPES)}, not {message_type!r}")
