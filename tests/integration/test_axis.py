@@ -1,0 +1,299 @@
+"""VxpAxisClient ↔ AxisSimulator over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bridge.axis.client import AxisAuthFailed, VxpAxisClient
+from bridge.axis.signing import VIETNAM_TIME, sign_headers
+from bridge.axis.simulator import AxisSimulator
+from core.ports import AxisItem, AxisRejected, AxisUnavailable
+from tests.fixtures.axis_fixtures import (
+    BRIDGE_ORGANS,
+    BRIDGE_SECRET,
+    BRIDGE_SYSTEM,
+    PEER_ORGANS,
+    axis_systems,
+    edoc_packet,
+    status_packet,
+)
+
+OUR_DEPT, OUR_PROVINCE = BRIDGE_ORGANS[1], BRIDGE_ORGANS[0]
+PEER_PROVINCE, PEER_DEPT = PEER_ORGANS
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+async def test_send_edoc_reaches_every_recipient_once(
+    axis_sim: AxisSimulator, axis_client: VxpAxisClient, peer_axis_client: VxpAxisClient
+) -> None:
+    packet = edoc_packet(OUR_DEPT, [PEER_PROVINCE, PEER_DEPT])
+
+    doc_id = await axis_client.send_edoc(OUR_DEPT, packet)
+
+    assert doc_id
+    for organ in (PEER_PROVINCE, PEER_DEPT):
+        [stored] = axis_sim.packets_for(organ)
+        assert (stored.from_code, stored.message_type, stored.sha256) == (OUR_DEPT, "edoc", sha(packet))
+        assert stored.send_id == doc_id and stored.body == packet
+    assert axis_sim.send_count(sha(packet)) == 1
+    items = await peer_axis_client.received("edoc")
+    assert sorted(i.to_code for i in items) == sorted([PEER_PROVINCE, PEER_DEPT])
+    assert all(i.from_code == OUR_DEPT and i.message_type == "edoc" for i in items)
+    assert [await peer_axis_client.get_edoc(i.doc_id) for i in items] == [packet, packet]
+    assert await axis_client.received("edoc") == []  # not addressed to our organs
+
+
+async def test_status_packet_goes_back_to_response_for(
+    axis_client: VxpAxisClient, peer_axis_client: VxpAxisClient
+) -> None:
+    answer = status_packet(PEER_DEPT, response_for=OUR_DEPT, status_code="03")
+
+    await peer_axis_client.send_edoc(PEER_DEPT, answer, message_type="status")
+
+    [item] = await axis_client.received("status")
+    assert (item.from_code, item.to_code, item.message_type) == (PEER_DEPT, OUR_DEPT, "status")
+    assert await axis_client.get_edoc(item.doc_id) == answer
+    assert await axis_client.received("edoc") == []
+
+
+async def test_injected_document_is_listed_until_done(axis_sim: AxisSimulator, axis_client: VxpAxisClient) -> None:
+    incoming = edoc_packet(PEER_PROVINCE, [OUR_PROVINCE, OUR_DEPT], subject="Về việc phối hợp")
+    doc_ids = await axis_sim.inject(incoming)
+
+    items = await axis_client.received()
+    assert {i.doc_id for i in items} == set(doc_ids)
+    first, second = sorted(items, key=lambda i: i.to_code)
+    assert first == AxisItem(first.doc_id, PEER_PROVINCE, OUR_PROVINCE, "edoc")
+    assert await axis_client.get_edoc(first.doc_id) == incoming
+
+    await axis_client.update_status(first.doc_id, "done")
+    await axis_client.update_status(second.doc_id, "fail")
+
+    assert [i.doc_id for i in await axis_client.received()] == [second.doc_id]  # "fail" stays listed
+    assert axis_sim.packet(first.doc_id).status == "done"  # type: ignore[union-attr]
+    assert axis_sim.packet(second.doc_id).status == "fail"  # type: ignore[union-attr]
+
+
+async def test_inject_with_explicit_recipient_accepts_any_bytes(
+    axis_sim: AxisSimulator, axis_client: VxpAxisClient
+) -> None:
+    garbage = b"not an edXML packet"
+    [doc_id] = await axis_sim.inject(garbage, to=OUR_DEPT, from_code=PEER_DEPT)
+
+    assert [i.doc_id for i in await axis_client.received()] == [doc_id]
+    assert await axis_client.get_edoc(doc_id) == garbage
+
+
+async def test_other_nodes_documents_are_not_reachable(axis_sim: AxisSimulator, axis_client: VxpAxisClient) -> None:
+    [theirs] = await axis_sim.inject(edoc_packet(OUR_DEPT, [PEER_DEPT]))
+
+    with pytest.raises(AxisRejected) as caught:
+        await axis_client.get_edoc(theirs)
+    assert caught.value.args[0] == "404"
+    with pytest.raises(AxisRejected):
+        await axis_client.update_status(theirs, "done")
+    assert axis_sim.packet(theirs).status == "initial"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("from_code", "packet", "code"),
+    [
+        (PEER_DEPT, edoc_packet(PEER_DEPT, [PEER_PROVINCE]), "403"),  # not an organ our node serves
+        (OUR_DEPT, edoc_packet(OUR_PROVINCE, [PEER_DEPT]), "400"),  # From/OrganId contradicts `from`
+        (OUR_DEPT, edoc_packet(OUR_DEPT, []), "400"),  # nobody to deliver to
+        (OUR_DEPT, b"<edXML><unclosed></edXML>", "400"),
+        (OUR_DEPT, b'<!DOCTYPE x [<!ENTITY a "b">]><edXML>&a;</edXML>', "400"),
+    ],
+)
+async def test_unacceptable_packets_are_rejected(
+    axis_sim: AxisSimulator, axis_client: VxpAxisClient, from_code: str, packet: bytes, code: str
+) -> None:
+    with pytest.raises(AxisRejected) as caught:
+        await axis_client.send_edoc(from_code, packet)
+
+    assert caught.value.args[0] == code and caught.value.args[1]
+    assert axis_sim.packets() == [] and axis_sim.send_count(sha(packet)) == 0
+
+
+async def test_fail_next_answers_fail_then_recovers(axis_sim: AxisSimulator, axis_client: VxpAxisClient) -> None:
+    packet = edoc_packet(OUR_DEPT, [PEER_DEPT])
+    axis_sim.set_fail_next(1, "sendEdoc", code="E42", desc="Trục từ chối")
+
+    with pytest.raises(AxisRejected) as caught:
+        await axis_client.send_edoc(OUR_DEPT, packet)
+    assert caught.value.args == ("E42", "Trục từ chối")
+    assert not isinstance(caught.value, AxisUnavailable)
+
+    await axis_client.send_edoc(OUR_DEPT, packet)
+    assert axis_sim.calls["sendEdoc"] == 2  # one call per send_edoc: the client never retries
+    assert axis_sim.send_count(sha(packet)) == 1
+
+
+async def test_duplicate_sends_are_counted(axis_sim: AxisSimulator, axis_client: VxpAxisClient) -> None:
+    once, twice = edoc_packet(OUR_DEPT, [PEER_DEPT], "Một lần"), edoc_packet(OUR_DEPT, [PEER_DEPT], "Hai lần")
+
+    await axis_client.send_edoc(OUR_DEPT, once)
+    await axis_client.send_edoc(OUR_DEPT, twice)
+    await axis_client.send_edoc(OUR_DEPT, twice)
+
+    assert axis_sim.send_counts() == {sha(once): 1, sha(twice): 2}
+
+
+async def test_down_axis_is_unavailable(axis_sim: AxisSimulator, axis_client: VxpAxisClient) -> None:
+    axis_sim.set_down(True)
+    with pytest.raises(AxisUnavailable) as caught:
+        await axis_client.send_edoc(OUR_DEPT, edoc_packet(OUR_DEPT, [PEER_DEPT]))
+    assert "503" in str(caught.value)
+    assert axis_sim.packets() == []
+
+    axis_sim.set_down(False)
+    assert await axis_client.received() == []
+
+
+async def test_stopped_axis_refuses_connections_and_restarts_with_its_state(
+    axis_sim: AxisSimulator, axis_client: VxpAxisClient
+) -> None:
+    [doc_id] = await axis_sim.inject(edoc_packet(PEER_DEPT, [OUR_DEPT]))
+    port = axis_sim.port
+    await axis_sim.stop()
+
+    with pytest.raises(AxisUnavailable) as caught:
+        await axis_client.received()
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+
+    await axis_sim.start()
+    assert axis_sim.port == port
+    assert [i.doc_id for i in await axis_client.received()] == [doc_id]
+
+
+async def test_slow_axis_times_out_as_unavailable(axis_sim: AxisSimulator) -> None:
+    axis_sim.set_delay(0.5)
+    async with VxpAxisClient(axis_sim.base_url, BRIDGE_SYSTEM, BRIDGE_SECRET, timeout=0.1) as impatient:
+        with pytest.raises(AxisUnavailable) as caught:
+            await impatient.received()
+    assert isinstance(caught.value.__cause__, httpx.TimeoutException)
+
+
+async def test_wrong_secret_is_refused_as_auth_failure(axis_sim: AxisSimulator) -> None:
+    async with VxpAxisClient(axis_sim.base_url, BRIDGE_SYSTEM, "not-the-secret") as impostor:
+        with pytest.raises(AxisAuthFailed) as caught:
+            await impostor.send_edoc(OUR_DEPT, edoc_packet(OUR_DEPT, [PEER_DEPT]))
+    assert isinstance(caught.value, AxisUnavailable)  # node-wide problem: the outbox keeps the packet
+    assert "401" in str(caught.value)
+    assert axis_sim.packets() == []
+
+
+def _signed(path_params: dict[str, str], body: bytes | None = None, **kw: object) -> dict[str, str]:
+    return sign_headers(BRIDGE_SYSTEM, BRIDGE_SECRET, path_params, body=body, **kw)  # type: ignore[arg-type]
+
+
+async def _post(sim: AxisSimulator, path: str, headers: dict[str, str], body: bytes = b"") -> httpx.Response:
+    async with httpx.AsyncClient(base_url=sim.base_url) as http:
+        return await http.post(path, content=body, headers=headers)
+
+
+async def test_tampered_requests_get_401_fail(axis_sim: AxisSimulator) -> None:
+    packet = edoc_packet(OUR_DEPT, [PEER_DEPT])
+    params = {"from": OUR_DEPT, "servicetype": "eDoc", "messagetype": "edoc"}
+    good = _signed(params, packet)
+    assert (await _post(axis_sim, "/sendEdoc", good, packet)).status_code == 200
+
+    bad_hash = {**good, "XroadVnpt-hash-header": "0" * 64}
+    swapped_header = {**good, "XroadVnpt-from": OUR_PROVINCE}  # signed JSON still says OUR_DEPT
+    other_body = packet.replace(b"edXML:Subject>", b"edXML:Content>")
+    stale = _signed(params, packet, now=datetime.now(VIETNAM_TIME) - timedelta(minutes=10))
+    unsigned = {k: v for k, v in good.items() if k != "XroadVnpt-hash-header"}
+    for headers, body in [
+        (bad_hash, packet),
+        (swapped_header, packet),
+        (good, other_body),
+        (stale, packet),
+        (unsigned, packet),
+    ]:
+        response = await _post(axis_sim, "/sendEdoc", headers, body)
+        assert response.status_code == 401
+        assert response.json()["status"] == "FAIL" and response.json()["ErrorCode"] == "401"
+    assert axis_sim.send_count(sha(packet)) == 1
+
+
+async def test_get_sent_edoc_list_reports_each_receiver(
+    axis_client: VxpAxisClient, peer_axis_client: VxpAxisClient, axis_sim: AxisSimulator
+) -> None:
+    doc_id = await axis_client.send_edoc(OUR_DEPT, edoc_packet(OUR_DEPT, [PEER_PROVINCE, PEER_DEPT]))
+    [delivered] = axis_sim.packets_for(PEER_DEPT)
+    await peer_axis_client.update_status(delivered.doc_id, "done")
+
+    params = {"servicetype": "eDoc", "messagetype": "edoc", "docId": doc_id}
+    response = await _post(axis_sim, "/getSentEdocList", _signed(params))
+
+    rows = {row["toCode"]: row for row in response.json()["data"]}
+    assert set(rows) == {PEER_PROVINCE, PEER_DEPT}
+    assert rows[PEER_DEPT]["receiveStatus"] == "done" and rows[PEER_DEPT]["receivedTime"]
+    assert rows[PEER_PROVINCE]["receiveStatus"] == "initial"
+    assert {row["senderDocId"] for row in rows.values()} == {doc_id}
+
+
+async def test_control_endpoints_mirror_the_python_api(axis_sim: AxisSimulator, axis_client: VxpAxisClient) -> None:
+    incoming = edoc_packet(PEER_PROVINCE, [OUR_DEPT])
+    async with httpx.AsyncClient(base_url=axis_sim.base_url) as http:
+        injected = await http.post("/_sim/inject", json={"packet_b64": base64.b64encode(incoming).decode()})
+        [doc_id] = injected.json()["doc_ids"]
+        listed = (await http.get("/_sim/packets", params={"organ": OUR_DEPT})).json()["packets"]
+        assert [(p["doc_id"], p["from_code"], p["to_code"], p["message_type"]) for p in listed] == [
+            (doc_id, PEER_PROVINCE, OUR_DEPT, "edoc")
+        ]
+        assert base64.b64decode(listed[0]["body_b64"]) == incoming and listed[0]["sha256"] == sha(incoming)
+
+        mode = (await http.post("/_sim/mode", json={"fail_next": 1, "fail_op": "getEdoc"})).json()
+        assert (mode["fail_next"], mode["fail_op"]) == (1, "getEdoc")
+        with pytest.raises(AxisRejected):
+            await axis_client.get_edoc(doc_id)
+        assert await axis_client.get_edoc(doc_id) == incoming
+
+        await axis_client.send_edoc(OUR_DEPT, edoc_packet(OUR_DEPT, [PEER_DEPT]))
+        sends = (await http.get("/_sim/sends")).json()
+        assert list(sends["sends"].values()) == [1] and sends["calls"]["getEdoc"] == 2
+
+        assert (await http.post("/_sim/mode", json={"bogus": 1})).status_code == 400
+        await http.post("/_sim/reset")
+        assert (await http.get("/_sim/packets")).json() == {"packets": []}
+    assert axis_sim.send_counts() == {}
+
+
+async def test_state_survives_restart_with_data_dir(tmp_path: Path) -> None:
+    incoming = edoc_packet(PEER_PROVINCE, [OUR_PROVINCE, OUR_DEPT])
+    outgoing = edoc_packet(OUR_DEPT, [PEER_DEPT])
+    async with AxisSimulator(axis_systems(), data_dir=tmp_path) as first:
+        done_id, open_id = await first.inject(incoming)
+        async with VxpAxisClient(first.base_url, BRIDGE_SYSTEM, BRIDGE_SECRET) as client:
+            await client.update_status(done_id, "done")
+            await client.send_edoc(OUR_DEPT, outgoing)
+
+    async with AxisSimulator(axis_systems(), data_dir=tmp_path) as second:
+        assert second.packet(done_id).status == "done"  # type: ignore[union-attr]
+        assert second.send_count(sha(outgoing)) == 1
+        [stored] = second.packets_for(PEER_DEPT)
+        assert stored.body == outgoing
+        async with VxpAxisClient(second.base_url, BRIDGE_SYSTEM, BRIDGE_SECRET) as client:
+            assert [i.doc_id for i in await client.received()] == [open_id]
+            assert await client.get_edoc(open_id) == incoming
+    assert len(list((tmp_path / "blobs").iterdir())) == 2  # each body stored once
+
+
+async def test_client_refuses_unknown_kinds_without_calling(
+    axis_sim: AxisSimulator, axis_client: VxpAxisClient
+) -> None:
+    with pytest.raises(ValueError):
+        await axis_client.update_status("x", "processed")
+    with pytest.raises(ValueError):
+        await axis_client.received("edocs")
+    assert sum(axis_sim.calls.values()) == 0
