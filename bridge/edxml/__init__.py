@@ -1,0 +1,55 @@
+"""edXML packets (QCVN 102:2016): build in the official samples' layout, parse tolerantly and safely."""
+
+from bridge.edxml.edoc import build_edoc, parse_edoc
+from bridge.edxml.kind import PacketKind, packet_kind, parse_packet
+from bridge.edxml.model import (
+    NAMESPACE,
+    Bussiness,
+    BussinessDocType,
+    BussinessDocumentInfo,
+    Code,
+    DocumentType,
+    EdocPacket,
+    EdxmlError,
+    Organization,
+    OtherInfo,
+    PacketAttachment,
+    PromulgationInfo,
+    Receiver,
+    ReplacementInfo,
+    ResponseFor,
+    SignerInfo,
+    StaffInfo,
+    StatusPacket,
+    TraceHeader,
+)
+from bridge.edxml.status import build_status, parse_status
+
+__all__ = [
+    "NAMESPACE",
+    "Bussiness",
+    "BussinessDocType",
+    "BussinessDocumentInfo",
+    "Code",
+    "DocumentType",
+    "EdocPacket",
+    "EdxmlError",
+    "Organization",
+    "OtherInfo",
+    "PacketAttachment",
+    "PacketKind",
+    "PromulgationInfo",
+    "Receiver",
+    "ReplacementInfo",
+    "ResponseFor",
+    "SignerInfo",
+    "StaffInfo",
+    "StatusPacket",
+    "TraceHeader",
+    "build_edoc",
+    "build_status",
+    "packet_kind",
+    "parse_edoc",
+    "parse_packet",
+    "parse_status",
+]
