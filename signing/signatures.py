@@ -1,0 +1,151 @@
+"""PDF signature validation with pyHanko (core.ports.SignatureValidator).
+
+    validator = PdfSignatureValidator([Path("config/trust/demo-root.pem")])
+    reports = await validator.validate(pdf_bytes)   # [] = unsigned; one SignatureReport per /Sig field
+    accepted = bool(reports) and all(r.indication is Indication.TOTAL_PASSED for r in reports)
+
+Never raises for bad input: an unreadable PDF yields one TOTAL_FAILED report with sub_indication
+"PDF_UNREADABLE" (field_name ""), a broken signature dictionary or CMS blob a TOTAL_FAILED "FORMAT_FAILURE"
+report for that field. Verdict rules and the organisation/personal rule: see signing/sig_report.py.
+
+Reused between calls: parsed trust roots (one SimpleTrustManager) and parsed intermediates. Per document: a
+fresh ValidationContext and certificate registry (≈50 µs), so no state leaks from one document to the next
+and "now" is the validation time. pyHanko's async API runs on a dedicated worker loop (signing/sig_worker.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from pyhanko.keys import load_certs_from_pemder_data
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleTrustManager
+
+from core.ports import SignatureReport
+from signing import sig_speedups
+from signing.sig_report import build_report, failed_report, signer_fields
+from signing.sig_worker import LoopThread
+
+log = logging.getLogger(__name__)
+
+ACCEPTED_SUBFILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"})
+REVOCATION_MODES = frozenset({"soft-fail", "hard-fail", "require"})
+
+CertSource = bytes | str | Path
+
+
+def load_certificates(sources: Iterable[CertSource]) -> list[asn1_x509.Certificate]:
+    """PEM (one or many certificates) or DER, given as bytes or as a file path."""
+    certs: list[asn1_x509.Certificate] = []
+    for src in sources:
+        data = src if isinstance(src, bytes) else Path(src).read_bytes()
+        certs.extend(load_certs_from_pemder_data(data))
+    return certs
+
+
+class PdfSignatureValidator:
+    def __init__(
+        self,
+        trust_roots: Iterable[CertSource],
+        *,
+        intermediates: Iterable[CertSource] = (),
+        revocation_mode: str = "soft-fail",
+        allow_fetching: bool = False,
+        organisation_certs: Iterable[str] = (),
+        strict_syntax: bool = True,
+    ) -> None:
+        if revocation_mode not in REVOCATION_MODES:
+            raise ValueError(f"revocation_mode must be one of {sorted(REVOCATION_MODES)}")
+        roots = load_certificates(trust_roots)
+        if not roots:
+            raise ValueError("at least one trust root is required")
+        self._trust = SimpleTrustManager.build(trust_roots=roots)
+        self._root_sha256 = tuple(hashlib.sha256(c.dump()).hexdigest() for c in roots)
+        self._intermediates = tuple(load_certificates(intermediates))
+        self._revocation_mode = revocation_mode
+        self._allow_fetching = allow_fetching
+        self._organisation_certs = frozenset(fp.lower().replace(":", "") for fp in organisation_certs)
+        self._strict = strict_syntax
+        self._worker = LoopThread()
+        sig_speedups.install()
+
+    @property
+    def trust_root_sha256(self) -> tuple[str, ...]:
+        return self._root_sha256
+
+    async def validate(self, pdf: bytes) -> list[SignatureReport]:
+        return await self._worker.run(self.validate_here(pdf))
+
+    def close(self) -> None:
+        self._worker.close()
+
+    async def validate_here(self, pdf: bytes) -> list[SignatureReport]:
+        """Validate on the calling loop (no worker thread); `validate` is this, run on the worker loop."""
+        try:
+            reader = PdfFileReader(io.BytesIO(pdf), strict=self._strict)
+            signatures = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
+        except Exception as e:  # any parser failure: the file is not a readable PDF
+            log.info("unreadable PDF (%d bytes): %s", len(pdf), e)
+            return [failed_report("", "PDF_UNREADABLE")]
+        if not signatures:
+            return []
+        context = self._context()
+        return [await self._validate_signature(sig, context) for sig in signatures]
+
+    def _context(self) -> ValidationContext:
+        return ValidationContext(
+            trust_manager=self._trust,
+            other_certs=self._intermediates,
+            allow_fetching=self._allow_fetching,
+            revocation_mode=self._revocation_mode,
+        )
+
+    async def _validate_signature(self, sig: EmbeddedPdfSignature, context: ValidationContext) -> SignatureReport:
+        name = _field_name(sig)
+        subfilter = _subfilter(sig)
+        if subfilter not in ACCEPTED_SUBFILTERS:
+            return failed_report(name, "UNSUPPORTED_SUBFILTER", subfilter.lstrip("/"))
+        try:
+            status = await async_validate_pdf_signature(sig, context)
+        except Exception as e:  # broken /ByteRange, /Contents or CMS structure
+            log.info("signature %r could not be validated: %s", name, e)
+            return failed_report(
+                name, "FORMAT_FAILURE", subfilter.lstrip("/"), **_claimed_signer(sig, self._organisation_certs)
+            )
+        return build_report(
+            name,
+            subfilter.lstrip("/"),
+            status,
+            organisation_certs=self._organisation_certs,
+            revocation_hard_fail=self._revocation_mode != "soft-fail",
+        )
+
+
+def _field_name(sig: EmbeddedPdfSignature) -> str:
+    try:
+        return str(sig.field_name)
+    except Exception:
+        return ""
+
+
+def _subfilter(sig: EmbeddedPdfSignature) -> str:
+    try:
+        return str(sig.sig_object.get("/SubFilter", ""))
+    except Exception:
+        return ""
+
+
+def _claimed_signer(sig: EmbeddedPdfSignature, organisation_certs: frozenset[str]) -> dict[str, object]:
+    """Who claims to have signed, when the CMS blob is readable although the signature is broken."""
+    try:
+        return signer_fields(sig.signer_cert, organisation_certs)
+    except Exception:
+        return {}
