@@ -17,7 +17,6 @@ from collections.abc import Generator, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from os import PathLike
-from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -27,26 +26,21 @@ from starlette.routing import Route
 
 from bridge.axis.routing import UnroutablePacket, route, sender
 from bridge.axis.signing import DEFAULT_MAX_SKEW, SignatureError, verify_headers
-from bridge.axis.sim_store import DELIVERY_STATUSES, PacketStore, SimPacket
+from bridge.axis.sim_api import (
+    API_OPERATIONS,
+    MESSAGE_TYPES,
+    AxisFail,
+    SimSystem,
+    SystemSpec,
+    VxpOperations,
+    as_system,
+)
+from bridge.axis.sim_store import PacketStore, SimPacket
 
-API_OPERATIONS = ("sendEdoc", "getReceivedEdocList", "getEdoc", "updateStatus", "getSentEdocList")
-MESSAGE_TYPES = frozenset({"edoc", "status"})
+__all__ = ["API_OPERATIONS", "AxisSimulator", "SimMode", "SimPacket", "SimSystem"]
+
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 DEFAULT_FAIL_DESC = "Trục giả lập từ chối gói tin (fail_next)"
-
-
-@dataclass(frozen=True, slots=True)
-class SimSystem:
-    """A connected node: its secret and the organs it serves (empty = a catch-all node serving every organ)."""
-
-    secret: str
-    organs: frozenset[str] = frozenset()
-
-    def serves(self, organ: str) -> bool:
-        return not self.organs or organ in self.organs
-
-
-SystemSpec = str | tuple[str, Iterable[str]] | SimSystem
 
 
 @dataclass(slots=True)
@@ -57,16 +51,6 @@ class SimMode:
     fail_code: str = "-1"
     fail_desc: str = DEFAULT_FAIL_DESC
     delay: float = 0.0  # seconds to wait before answering an API call
-
-
-class _Fail(Exception):
-    def __init__(self, code: str, desc: str, http_status: int = 200) -> None:
-        super().__init__(code, desc)
-        self.code, self.desc, self.http_status = code, desc, http_status
-
-    def response(self) -> JSONResponse:
-        body = {"status": "FAIL", "ErrorCode": self.code, "ErrorDesc": self.desc}
-        return JSONResponse(body, status_code=self.http_status)
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -86,11 +70,12 @@ class AxisSimulator:
         max_skew: timedelta = DEFAULT_MAX_SKEW,
         max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
-        self.systems = {sid: _system(spec) for sid, spec in systems.items()}
+        self.systems = {sid: as_system(spec) for sid, spec in systems.items()}
         self.host, self._port = host, port
         self.mode = SimMode()
         self.calls: Counter[str] = Counter()  # API calls per operation, including refused ones
         self._store = PacketStore(data_dir)
+        self._operations = VxpOperations(self._store)
         self._max_skew, self._max_body = max_skew, max_body
         self._loaded = False
         self._server: _EmbeddedServer | None = None
@@ -110,6 +95,10 @@ class AxisSimulator:
     @property
     def port(self) -> int:
         return self._port
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None and self._server.started
 
     @property
     def base_url(self) -> str:
@@ -142,6 +131,14 @@ class AxisSimulator:
         self._server.should_exit = True
         task, self._task, self._server = self._task, None, None
         await task
+
+    async def serve(self) -> None:
+        """Run until cancelled (the CLI's `asyncio.run(sim.serve())`; Ctrl-C cancels it and stops cleanly)."""
+        await self.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
 
     async def __aenter__(self) -> AxisSimulator:
         await self.start()
@@ -189,7 +186,7 @@ class AxisSimulator:
             recipients, scanned_from = found.recipients, found.from_code
         else:
             recipients = (to,) if isinstance(to, str) else tuple(to)
-            scanned_from = "" if from_code is not None else await asyncio.to_thread(sender, packet)
+            scanned_from = "" if from_code is not None else await asyncio.to_thread(_sender_or_blank, packet)
         from_code = scanned_from if from_code is None else from_code
         _, added = await self._store.add(
             packet, sender_system="", from_code=from_code, recipients=recipients, message_type=message_type
@@ -230,89 +227,18 @@ class AxisSimulator:
             await asyncio.sleep(self.mode.delay)
         try:
             if self.mode.down:
-                raise _Fail("503", "Trục liên thông tạm ngừng (giả lập)", 503)
+                raise AxisFail("503", "Trục liên thông tạm ngừng (giả lập)", 503)
             body = await self._read_body(request)
             try:
                 signed = verify_headers(request.headers, self._secret_for, body=body, max_skew=self._max_skew)
             except SignatureError as exc:
-                raise _Fail("401", f"Xác thực yêu cầu thất bại: {exc}", 401) from exc
+                raise AxisFail("401", f"Xác thực yêu cầu thất bại: {exc}", 401) from exc
             self._maybe_fail(op)
             system = self.systems[signed.system_id]
-            answer = await getattr(self, f"_op_{op}")(signed.system_id, system, signed.params, body)
-        except _Fail as fail:
-            return fail.response()
-        return JSONResponse({"status": "OK", "ErrorCode": "0", "ErrorDesc": "", **answer})
-
-    async def _op_sendEdoc(
-        self, system_id: str, system: SimSystem, params: dict[str, str], body: bytes
-    ) -> dict[str, Any]:
-        from_code, message_type = _param(params, "from"), _param(params, "messagetype") or "edoc"
-        if message_type not in MESSAGE_TYPES:
-            raise _Fail("400", f"messagetype không hợp lệ: {message_type!r}")
-        if not from_code or not system.serves(from_code):
-            raise _Fail("403", f"Hệ thống {system_id} không phục vụ cơ quan gửi {from_code!r}")
-        if not body:
-            raise _Fail("400", "Gói tin rỗng")
-        try:
-            found = await asyncio.to_thread(route, body, message_type)
-        except UnroutablePacket as exc:
-            raise _Fail("400", f"Gói tin không hợp lệ: {exc}") from exc
-        if found.from_code and found.from_code != from_code:
-            raise _Fail("400", f"From/OrganId {found.from_code} khác tham số from {from_code}")
-        send_id, _ = await self._store.add(
-            body,
-            sender_system=system_id,
-            from_code=from_code,
-            recipients=found.recipients,
-            message_type=message_type,
-        )
-        return {"DocId": send_id}
-
-    async def _op_getReceivedEdocList(
-        self, _system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
-    ) -> dict[str, Any]:
-        message_type = _param(params, "messagetype") or "edoc"
-        waiting = [
-            p
-            for p in self._store.all()
-            if p.message_type == message_type and p.status != "done" and system.serves(p.to_code)
-        ]
-        return {"data": [_listed(p) for p in waiting]}
-
-    async def _op_getEdoc(
-        self, _system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
-    ) -> dict[str, Any]:
-        packet = self._delivery(system, params)
-        return {"data": base64.b64encode(packet.body).decode("ascii")}
-
-    async def _op_updateStatus(
-        self, _system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
-    ) -> dict[str, Any]:
-        packet, status = self._delivery(system, params), _param(params, "status")
-        if status not in DELIVERY_STATUSES - {"initial"}:
-            raise _Fail("400", f"status không hợp lệ: {status!r} (done, fail, processing)")
-        await self._store.mark(packet.doc_id, status)
-        return {}
-
-    async def _op_getSentEdocList(
-        self, system_id: str, _system: SimSystem, params: dict[str, str], _body: bytes
-    ) -> dict[str, Any]:
-        doc_id, message_type = _param(params, "docId"), _param(params, "messagetype")
-        sent = [
-            p
-            for p in self._store.all()
-            if p.sender_system == system_id
-            and (not doc_id or p.send_id == doc_id)
-            and (not message_type or p.message_type == message_type)
-        ]
-        return {"data": [_sent(p) for p in sent]}
-
-    def _delivery(self, system: SimSystem, params: dict[str, str]) -> SimPacket:
-        doc_id = _param(params, "docId")
-        packet = self._store.get(doc_id) if doc_id else None
-        if packet is None or not system.serves(packet.to_code):
-            raise _Fail("404", f"Không tìm thấy văn bản {doc_id!r}")
-        return packet
+            answer = await self._operations.call(op, signed.system_id, system, signed.params, body)
+        except AxisFail as fail:
+            return JSONResponse(fail.answer(), status_code=fail.http_status)
+        return JSONResponse(answer)
 
     def _secret_for(self, system_id: str) -> str | None:
         system = self.systems.get(system_id)
@@ -322,14 +248,14 @@ class AxisSimulator:
         mode = self.mode
         if mode.fail_next > 0 and mode.fail_op in (None, op):
             mode.fail_next -= 1
-            raise _Fail(mode.fail_code, mode.fail_desc)
+            raise AxisFail(mode.fail_code, mode.fail_desc)
 
     async def _read_body(self, request: Request) -> bytes:
         chunks, size = [], 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > self._max_body:
-                raise _Fail("413", f"Gói tin quá lớn (tối đa {self._max_body} byte)", 413)
+                raise AxisFail("413", f"Gói tin quá lớn (tối đa {self._max_body} byte)", 413)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -377,7 +303,9 @@ class AxisSimulator:
         if unknown:
             raise ValueError(f"unknown mode keys {sorted(unknown)}; known: {sorted(known)}")
         if "down" in changes:
-            self.set_down(bool(changes["down"]))
+            if not isinstance(changes["down"], bool):
+                raise TypeError("down must be true or false")
+            self.set_down(changes["down"])
         if "delay" in changes:
             self.set_delay(float(changes["delay"]))
         if "fail_next" in changes:
@@ -389,53 +317,11 @@ class AxisSimulator:
             )
 
 
-def _system(spec: SystemSpec) -> SimSystem:
-    if isinstance(spec, SimSystem):
-        return spec
-    if isinstance(spec, str):
-        return SimSystem(spec)
-    secret, organs = spec
-    return SimSystem(secret, frozenset(organs))
-
-
-def _param(params: dict[str, str], name: str) -> str:
-    """The SDK spells some keys inconsistently (docId / docid)."""
-    if name in params:
-        return params[name]
-    lowered = name.lower()
-    return next((v for k, v in params.items() if k.lower() == lowered), "")
-
-
-def _listed(p: SimPacket) -> dict[str, Any]:
-    return {
-        "docId": p.doc_id,
-        "from": p.from_code,
-        "to": p.to_code,
-        "status": p.status,
-        "status_desc": p.status,
-        "serviceType": "eDoc",
-        "messageType": p.message_type,
-        "created_time": p.created_time,
-        "updated_time": p.updated_time,
-        "contentSha256": p.sha256,
-        "contentLength": p.size,
-    }
-
-
-def _sent(p: SimPacket) -> dict[str, Any]:
-    return {
-        "fromCode": p.from_code,
-        "toCode": p.to_code,
-        "senderDocId": p.send_id,
-        "receiverDocId": p.doc_id,
-        "messageType": p.message_type,
-        "sentTime": p.created_time,
-        "receivedTime": p.updated_time if p.status == "done" else "",
-        "sendStatus": "OK",
-        "sendStatusDesc": "Đã gửi",
-        "receiveStatus": p.status,
-        "receiveStatusDesc": p.status,
-    }
+def _sender_or_blank(packet: bytes) -> str:
+    try:
+        return sender(packet)
+    except UnroutablePacket:
+        return ""  # a test may inject deliberately broken bytes
 
 
 def _check_message_type(message_type: str) -> None:

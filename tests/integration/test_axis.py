@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 from datetime import datetime, timedelta
@@ -287,6 +288,22 @@ async def test_state_survives_restart_with_data_dir(tmp_path: Path) -> None:
             assert [i.doc_id for i in await client.received()] == [open_id]
             assert await client.get_edoc(open_id) == incoming
     assert len(list((tmp_path / "blobs").iterdir())) == 2  # each body stored once
+
+
+async def test_serve_runs_until_cancelled() -> None:
+    sim = AxisSimulator(axis_systems())
+    task = asyncio.create_task(sim.serve())
+    while not sim.running:
+        assert not task.done()
+        await asyncio.sleep(0.01)
+    async with VxpAxisClient(sim.base_url, BRIDGE_SYSTEM, BRIDGE_SECRET) as client:
+        assert await client.received() == []
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not sim.running
+        with pytest.raises(AxisUnavailable):
+            await client.received()
 
 
 async def test_client_refuses_unknown_kinds_without_calling(
