@@ -1,0 +1,1 @@
+"""Storage adapter: SQLAlchemy Core tables, repositories, unit of work, outbox queue, migrations, blobs."""

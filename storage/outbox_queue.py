@@ -1,0 +1,137 @@
+"""The workers' side of the outbox: claim due jobs under a lease, inspect and requeue. Each call is its own
+short transaction; finishing a job (complete / retry_later / bury) happens in the worker's unit of work
+together with the job's effect (storage.repos.outbox)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from core.ports import Clock
+from storage.records import OutboxJob, OutboxState, OutboxStats
+from storage.repos._base import utc_now
+from storage.repos.outbox import outbox_job
+from storage.tables import outbox as t
+
+TODO, DOING, DEAD = OutboxState.TODO.value, OutboxState.DOING.value, OutboxState.DEAD.value
+
+
+class OutboxQueue:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+        self._engine = engine
+        self._now = clock.now if clock else utc_now
+
+    async def claim(
+        self,
+        worker_id: str,
+        kinds: Collection[str] | None = None,
+        limit: int = 10,
+        lease: timedelta = timedelta(seconds=60),
+    ) -> list[OutboxJob]:
+        """Take up to `limit` due jobs (oldest run_after first): todo ones whose time has come, and doing
+        ones whose lease ran out (their worker died). Each claim counts as an attempt. PostgreSQL skips
+        rows other workers are claiming right now; SQLite has one writer at a time anyway."""
+        now = self._now()
+        async with self._engine.begin() as conn:
+            pick = sa.select(t.c.id).where(_due(now, kinds)).order_by(t.c.run_after, t.c.id).limit(limit)
+            if conn.dialect.name == "postgresql":
+                pick = pick.with_for_update(skip_locked=True)
+            ids = (await conn.execute(pick)).scalars().all()
+            if not ids:
+                return []
+            take = (
+                sa.update(t)
+                .where(t.c.id.in_(ids))
+                .values(
+                    state=DOING,
+                    locked_by=worker_id,
+                    locked_until=now + lease,
+                    attempts=t.c.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(*t.c)
+            )
+            jobs = [outbox_job(r) for r in await conn.execute(take)]
+        return sorted(jobs, key=lambda j: (j.run_after, j.id))
+
+    async def requeue(self, job_id: int) -> bool:
+        """Dead letter → todo, due now, attempts from zero. False when the job is not dead."""
+        async with self._engine.begin() as conn:
+            q = (
+                sa.update(t)
+                .where(t.c.id == job_id, t.c.state == DEAD)
+                .values(state=TODO, attempts=0, run_after=self._now(), updated_at=self._now())
+            )
+            return (await conn.execute(q)).rowcount > 0
+
+    async def get(self, job_id: int) -> OutboxJob | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(sa.select(t).where(t.c.id == job_id))).first()
+        return outbox_job(row) if row else None
+
+    async def list(
+        self, state: OutboxState | None = None, limit: int = 100, offset: int = 0
+    ) -> builtins.list[OutboxJob]:
+        """Newest first."""
+        q = sa.select(t).order_by(t.c.id.desc()).limit(limit).offset(offset)
+        if state is not None:
+            q = q.where(t.c.state == state.value)
+        async with self._engine.connect() as conn:
+            return [outbox_job(r) for r in await conn.execute(q)]
+
+    async def stats(self) -> OutboxStats:
+        now = self._now()
+        async with self._engine.connect() as conn:
+            counts = {OutboxState(s): n for s, n in await conn.execute(_count_by_state())}
+            oldest = (await conn.execute(sa.select(sa.func.min(t.c.created_at)).where(t.c.state == TODO))).scalar()
+            due = await _scalar(conn, sa.select(sa.func.count()).where(t.c.state == TODO, t.c.run_after <= now))
+        return OutboxStats(
+            counts={s: counts.get(s, 0) for s in OutboxState},
+            oldest_todo_age=_age(now, oldest),
+            due=int(due),
+        )
+
+    async def wait_hint(self, kinds: Collection[str] | None = None) -> timedelta | None:
+        """How long until the next job becomes claimable (zero if one is due now); None when nothing is
+        pending. Workers sleep min(hint, their poll interval)."""
+        next_todo = sa.select(sa.func.min(t.c.run_after)).where(t.c.state == TODO, *_kinds(kinds))
+        next_lease = sa.select(sa.func.min(t.c.locked_until)).where(t.c.state == DOING, *_kinds(kinds))
+        async with self._engine.connect() as conn:
+            times = [await _scalar(conn, next_todo), await _scalar(conn, next_lease)]
+        pending = [x for x in times if x is not None]
+        if not pending:
+            return None
+        return max(min(pending) - self._now(), timedelta(0))
+
+    async def prune(self, done_before: datetime) -> int:
+        """Delete done jobs last touched before `done_before`; returns how many."""
+        q = sa.delete(t).where(t.c.state == OutboxState.DONE.value, t.c.updated_at < done_before)
+        async with self._engine.begin() as conn:
+            return (await conn.execute(q)).rowcount
+
+
+def _kinds(kinds: Collection[str] | None) -> list[sa.ColumnElement[bool]]:
+    return [] if kinds is None else [t.c.kind.in_(list(kinds))]
+
+
+def _due(now: datetime, kinds: Collection[str] | None) -> sa.ColumnElement[bool]:
+    ready = sa.and_(t.c.state == TODO, t.c.run_after <= now)
+    abandoned = sa.and_(t.c.state == DOING, t.c.locked_until < now)
+    return sa.and_(sa.or_(ready, abandoned), *_kinds(kinds))
+
+
+def _count_by_state() -> sa.Select[Any]:
+    return sa.select(t.c.state, sa.func.count()).group_by(t.c.state)
+
+
+async def _scalar(conn: AsyncConnection, q: sa.Select[Any]) -> Any:
+    return (await conn.execute(q)).scalar()
+
+
+def _age(now: datetime, since: datetime | None) -> timedelta | None:
+    return None if since is None else max(now - since, timedelta(0))

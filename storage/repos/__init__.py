@@ -1,0 +1,1 @@
+"""Repositories: small, typed, each bound to the unit of work's connection."""

@@ -1,0 +1,140 @@
+"""Documents with their recipients and attachments."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.document import Direction, Document, ProcessingState
+from core.organ_id import OrganId
+from storage.repos._base import Repository
+from storage.repos.document_rows import attachment_rows, document_from, document_row, fold, recipient_rows
+from storage.tables import attachments as ta
+from storage.tables import document_recipients as tr
+from storage.tables import documents as t
+
+# A bare date in a search means that calendar day in Vietnam (UTC+7, no daylight saving).
+VIETNAM = timezone(timedelta(hours=7))
+
+
+class DocumentRepository(Repository):
+    async def add(self, doc: Document) -> None:
+        await self._conn.execute(sa.insert(t).values(document_row(doc)))
+        await self._write_children(doc)
+
+    async def update(self, doc: Document) -> None:
+        """Replace the stored document (all fields, recipients and attachments). KeyError if absent."""
+        row = document_row(doc)
+        res = await self._conn.execute(sa.update(t).where(t.c.id == doc.id).values(row))
+        if res.rowcount == 0:
+            raise KeyError(doc.id)
+        await self._conn.execute(sa.delete(tr).where(tr.c.document_id == doc.id))
+        await self._conn.execute(sa.delete(ta).where(ta.c.document_id == doc.id))
+        await self._write_children(doc)
+
+    async def get(self, document_id: str) -> Document | None:
+        return await self._first(sa.select(t).where(t.c.id == document_id))
+
+    async def by_inbound(self, inbound_id: str) -> Document | None:
+        """The document made from an inbound item (the first one, should there be several)."""
+        q = sa.select(t).where(t.c.inbound_id == inbound_id).order_by(t.c.received_at, t.c.id)
+        return await self._first(q)
+
+    async def by_document_id(self, edxml_document_id: str) -> Document | None:
+        """By edXML DocumentId (`OrganId,yyyy/MM/dd,Số/Ký hiệu`) as received or derived; newest first."""
+        q = sa.select(t).where(t.c.document_key == edxml_document_id)
+        return await self._first(q.order_by(t.c.received_at.desc(), t.c.id))
+
+    async def search(
+        self,
+        text: str | None = None,
+        organ: OrganId | str | None = None,
+        state: ProcessingState | Collection[ProcessingState] | None = None,
+        date_from: date | datetime | None = None,
+        date_to: date | datetime | None = None,
+        direction: Direction | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Document]:
+        """Newest first. `text`: every word must occur in số/ký hiệu, trích yếu, type, place, signer, ids —
+        ignoring case and diacritics. `organ`: sender or recipient. Dates bound received_at: from is
+        inclusive, a datetime `date_to` exclusive, a date `date_to` includes that whole (Vietnam) day."""
+        q = sa.select(t).where(*_filters(text, organ, state, date_from, date_to, direction))
+        q = q.order_by(t.c.received_at.desc(), t.c.id).limit(limit).offset(offset)
+        return await self._load(q)
+
+    async def count(
+        self,
+        text: str | None = None,
+        organ: OrganId | str | None = None,
+        state: ProcessingState | Collection[ProcessingState] | None = None,
+        date_from: date | datetime | None = None,
+        date_to: date | datetime | None = None,
+        direction: Direction | None = None,
+    ) -> int:
+        conds = _filters(text, organ, state, date_from, date_to, direction)
+        q = sa.select(sa.func.count()).select_from(t).where(*conds)
+        return int((await self._conn.execute(q)).scalar_one())
+
+    async def _write_children(self, doc: Document) -> None:
+        if doc.recipients:
+            await self._conn.execute(sa.insert(tr), recipient_rows(doc))
+        if doc.attachments:
+            await self._conn.execute(sa.insert(ta), attachment_rows(doc))
+
+    async def _first(self, q: sa.Select[Any]) -> Document | None:
+        docs = await self._load(q.limit(1))
+        return docs[0] if docs else None
+
+    async def _load(self, q: sa.Select[Any]) -> list[Document]:
+        rows = (await self._conn.execute(q)).all()
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        recipients: dict[str, list[Any]] = defaultdict(list)
+        for r in await self._conn.execute(sa.select(tr).where(tr.c.document_id.in_(ids))):
+            recipients[r.document_id].append(r)
+        files: dict[str, list[Any]] = defaultdict(list)
+        for a in await self._conn.execute(sa.select(ta).where(ta.c.document_id.in_(ids))):
+            files[a.document_id].append(a)
+        return [document_from(r, recipients[r.id], files[r.id]) for r in rows]
+
+
+def _filters(
+    text: str | None,
+    organ: OrganId | str | None,
+    state: ProcessingState | Collection[ProcessingState] | None,
+    date_from: date | datetime | None,
+    date_to: date | datetime | None,
+    direction: Direction | None,
+) -> Sequence[sa.ColumnElement[bool]]:
+    conds: list[sa.ColumnElement[bool]] = []
+    for word in fold(text or "").split():
+        conds.append(t.c.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+    if organ is not None:
+        as_recipient = sa.exists().where(tr.c.document_id == t.c.id, tr.c.organ_id == str(organ))
+        conds.append(sa.or_(t.c.sender == str(organ), as_recipient))
+    if isinstance(state, ProcessingState):
+        conds.append(t.c.state == state.value)
+    elif state is not None:
+        conds.append(t.c.state.in_([s.value for s in state]))
+    if date_from is not None:
+        conds.append(t.c.received_at >= _instant(date_from))
+    if date_to is not None:
+        end = date_to if isinstance(date_to, datetime) else date_to + timedelta(days=1)
+        conds.append(t.c.received_at < _instant(end))
+    if direction is not None:
+        conds.append(t.c.direction == direction.value)
+    return conds
+
+
+def _instant(d: date | datetime) -> datetime:
+    return d if isinstance(d, datetime) else datetime.combine(d, time.min, VIETNAM)
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

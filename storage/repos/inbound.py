@@ -1,0 +1,88 @@
+"""Raw inbound items: the durable record behind every acknowledgement (250 / IMAP \\Seen)."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.inbound import Channel
+from storage.records import InboundRecord, InboundState
+from storage.repos._base import Repository
+from storage.tables import inbound as t
+
+
+def _row(r: InboundRecord) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "channel": r.channel.value,
+        "source_ref": r.source_ref,
+        "raw_sha256": r.raw_sha256,
+        "size": r.size,
+        "envelope_from": r.envelope_from,
+        "recipients": list(r.recipients),
+        "mailbox": r.mailbox,
+        "uidvalidity": r.uidvalidity,
+        "uid": r.uid,
+        "received_at": r.received_at,
+        "state": r.state.value,
+        "last_error": r.last_error,
+    }
+
+
+def _record(r: Any) -> InboundRecord:
+    return InboundRecord(
+        id=r.id,
+        channel=Channel(r.channel),
+        source_ref=r.source_ref,
+        raw_sha256=r.raw_sha256,
+        size=r.size,
+        envelope_from=r.envelope_from,
+        recipients=tuple(r.recipients),
+        mailbox=r.mailbox,
+        uidvalidity=r.uidvalidity,
+        uid=r.uid,
+        received_at=r.received_at,
+        state=InboundState(r.state),
+        last_error=r.last_error,
+    )
+
+
+class InboundRepository(Repository):
+    async def add(self, record: InboundRecord) -> bool:
+        """False, and nothing written, when an item with the same source_ref is already stored."""
+        ins = self._insert(t).values(_row(record))
+        ins = ins.on_conflict_do_nothing(index_elements=[t.c.source_ref]).returning(t.c.id)
+        return (await self._conn.execute(ins)).first() is not None
+
+    async def get(self, inbound_id: str) -> InboundRecord | None:
+        return await self._one(t.c.id == inbound_id)
+
+    async def by_source(self, source_ref: str) -> InboundRecord | None:
+        return await self._one(t.c.source_ref == source_ref)
+
+    async def set_state(self, inbound_id: str, state: InboundState, error: str = "") -> None:
+        res = await self._conn.execute(
+            sa.update(t).where(t.c.id == inbound_id).values(state=state.value, last_error=error)
+        )
+        if res.rowcount == 0:
+            raise KeyError(inbound_id)
+
+    async def max_uid(self, mailbox: str, uidvalidity: int) -> int | None:
+        """Highest IMAP UID stored for this mailbox generation: the poller resumes after it."""
+        q = sa.select(sa.func.max(t.c.uid)).where(t.c.mailbox == mailbox, t.c.uidvalidity == uidvalidity)
+        return (await self._conn.execute(q)).scalar()
+
+    async def list(
+        self, state: InboundState | None = None, limit: int = 100, offset: int = 0
+    ) -> builtins.list[InboundRecord]:
+        """Newest first."""
+        q = sa.select(t).order_by(t.c.received_at.desc(), t.c.id).limit(limit).offset(offset)
+        if state is not None:
+            q = q.where(t.c.state == state.value)
+        return [_record(r) for r in await self._conn.execute(q)]
+
+    async def _one(self, cond: Any) -> InboundRecord | None:
+        row = (await self._conn.execute(sa.select(t).where(cond))).first()
+        return _record(row) if row else None

@@ -1,0 +1,88 @@
+"""One database transaction around a use case: `async with uow: …; await uow.commit()`."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+
+from core.ports import Clock
+from storage.repos._base import utc_now
+from storage.repos.agencies import AgencyRepository
+from storage.repos.documents import DocumentRepository
+from storage.repos.inbound import InboundRepository
+from storage.repos.outbox import OutboxRepository
+from storage.repos.register import RegisterRepository
+from storage.repos.statuses import StatusRepository
+
+
+def engine_of(engine_or_sessionmaker: AsyncEngine | async_sessionmaker[Any]) -> AsyncEngine:
+    if isinstance(engine_or_sessionmaker, AsyncEngine):
+        return engine_or_sessionmaker
+    bind = engine_or_sessionmaker.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("the sessionmaker must be bound to an AsyncEngine")
+    return bind
+
+
+class SqlUnitOfWork:
+    """Entering opens a connection and a transaction; leaving without `commit()` rolls back.
+
+    One instance serves one task at a time (create one per use, they are cheap), and it may be entered
+    again after it was left. After `commit()` further work starts a new transaction. On SQLite the
+    transaction holds the database write lock from the start: keep slow work (scans, HTTP) outside."""
+
+    agencies: AgencyRepository
+    inbound: InboundRepository
+    documents: DocumentRepository
+    register: RegisterRepository
+    statuses: StatusRepository
+    outbox: OutboxRepository
+
+    def __init__(
+        self, engine_or_sessionmaker: AsyncEngine | async_sessionmaker[Any], clock: Clock | None = None
+    ) -> None:
+        self._engine = engine_of(engine_or_sessionmaker)
+        self._now = clock.now if clock else utc_now
+        self._conn: AsyncConnection | None = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("SqlUnitOfWork is not active: use `async with uow:`")
+        return self._conn
+
+    async def __aenter__(self) -> Self:
+        if self._conn is not None:
+            raise RuntimeError("SqlUnitOfWork is already active: create one unit of work per task")
+        conn = await self._engine.connect()
+        try:
+            await conn.begin()
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn = conn
+        self.agencies = AgencyRepository(conn, self._now)
+        self.inbound = InboundRepository(conn, self._now)
+        self.documents = DocumentRepository(conn, self._now)
+        self.register = RegisterRepository(conn, self._now)
+        self.statuses = StatusRepository(conn, self._now)
+        self.outbox = OutboxRepository(conn, self._now)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        conn, self._conn = self.connection, None
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
+        finally:
+            await conn.close()
+
+    async def commit(self) -> None:
+        await self.connection.commit()
+
+    async def rollback(self) -> None:
+        await self.connection.rollback()
