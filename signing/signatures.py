@@ -20,10 +20,12 @@ import io
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
@@ -90,15 +92,19 @@ class PdfSignatureValidator:
     async def validate_here(self, pdf: bytes) -> list[SignatureReport]:
         """Validate on the calling loop (no worker thread); `validate` is this, run on the worker loop."""
         try:
-            reader = PdfFileReader(io.BytesIO(pdf), strict=self._strict)
-            signatures = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
+            found = _signature_fields(PdfFileReader(io.BytesIO(pdf), strict=self._strict))
         except Exception as e:  # any parser failure: the file is not a readable PDF
             log.info("unreadable PDF (%d bytes): %s", len(pdf), e)
             return [failed_report("", "PDF_UNREADABLE")]
-        if not signatures:
-            return []
-        context = self._context()
-        return [await self._validate_signature(sig, context) for sig in signatures]
+        context: ValidationContext | None = None  # one per document, shared by its signatures
+        reports = []
+        for item in found:
+            if isinstance(item, SignatureReport):
+                reports.append(item)
+                continue
+            context = context or self._context()
+            reports.append(await self._validate_signature(item, context))
+        return reports
 
     def _context(self) -> ValidationContext:
         return ValidationContext(
@@ -106,41 +112,55 @@ class PdfSignatureValidator:
             other_certs=self._intermediates,
             allow_fetching=self._allow_fetching,
             revocation_mode=self._revocation_mode,
+            # empty, not None: lets hard-fail run offline (it then reports REVOCATION_UNKNOWN)
+            crls=(),
+            ocsps=(),
         )
 
     async def _validate_signature(self, sig: EmbeddedPdfSignature, context: ValidationContext) -> SignatureReport:
-        name = _field_name(sig)
-        subfilter = _subfilter(sig)
-        if subfilter not in ACCEPTED_SUBFILTERS:
-            return failed_report(name, "UNSUPPORTED_SUBFILTER", subfilter.lstrip("/"))
+        name, subfilter = sig.field_name, _subfilter(sig.sig_object)
         try:
             status = await async_validate_pdf_signature(sig, context)
-        except Exception as e:  # broken /ByteRange, /Contents or CMS structure
+        except Exception as e:  # broken /ByteRange or CMS content pyHanko only notices while validating
             log.info("signature %r could not be validated: %s", name, e)
-            return failed_report(
-                name, "FORMAT_FAILURE", subfilter.lstrip("/"), **_claimed_signer(sig, self._organisation_certs)
-            )
+            return failed_report(name, "FORMAT_FAILURE", subfilter, **_claimed_signer(sig, self._organisation_certs))
         return build_report(
             name,
-            subfilter.lstrip("/"),
+            subfilter,
             status,
             organisation_certs=self._organisation_certs,
             revocation_hard_fail=self._revocation_mode != "soft-fail",
         )
 
 
-def _field_name(sig: EmbeddedPdfSignature) -> str:
-    try:
-        return str(sig.field_name)
-    except Exception:
-        return ""
+def _signature_fields(reader: PdfFileReader) -> list[EmbeddedPdfSignature | SignatureReport]:
+    """Every filled signature field, in signing order: ready to validate, or already a TOTAL_FAILED report.
+
+    Unlike pyHanko's `embedded_signatures`, a field with an unknown SubFilter is reported, not skipped (skipping
+    would make a document signed in an unsupported format look unsigned), and one broken field does not hide
+    the others. Document timestamps (/DocTimeStamp, ETSI.RFC3161) are not signatures of a person or body.
+    """
+    found: list[tuple[int, EmbeddedPdfSignature | SignatureReport]] = []
+    for position, (name, sig_ref, field) in enumerate(enumerate_sig_fields(reader, filled_status=True)):
+        try:
+            sig_object = sig_ref.get_object()
+            subfilter = _subfilter(sig_object)
+            if sig_object.get("/Type") == "/DocTimeStamp" or subfilter == "ETSI.RFC3161":
+                continue
+            if "/" + subfilter not in ACCEPTED_SUBFILTERS:
+                found.append((position, failed_report(name, "UNSUPPORTED_SUBFILTER", subfilter)))
+                continue
+            sig = EmbeddedPdfSignature(reader, field, name)
+            found.append((sig.signed_revision, sig))
+        except Exception as e:  # missing /Contents, CMS that does not parse, …
+            log.info("broken signature field %r: %s", name, e)
+            found.append((position, failed_report(name, "FORMAT_FAILURE")))
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
 
-def _subfilter(sig: EmbeddedPdfSignature) -> str:
-    try:
-        return str(sig.sig_object.get("/SubFilter", ""))
-    except Exception:
-        return ""
+def _subfilter(sig_object: Any) -> str:
+    """The SubFilter name without its leading slash (e.g. ETSI.CAdES.detached); "" if absent."""
+    return str(sig_object.get("/SubFilter", "")).lstrip("/")
 
 
 def _claimed_signer(sig: EmbeddedPdfSignature, organisation_certs: frozenset[str]) -> dict[str, object]:
