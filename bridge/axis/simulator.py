@@ -54,9 +54,25 @@ class SimMode:
 
 
 class _EmbeddedServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._exit = asyncio.Event()
+
+    def request_exit(self) -> None:
+        self.should_exit = True
+        self._exit.set()
+
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield  # the hosting process (pytest, the bridge's TaskGroup) owns SIGINT/SIGTERM
+
+    async def main_loop(self) -> None:
+        # uvicorn's loop polls should_exit every 0.1 s; waking on an event makes stop() (and every test) faster.
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exit.wait(), 0.1)
 
 
 class AxisSimulator:
@@ -128,7 +144,7 @@ class AxisSimulator:
     async def stop(self) -> None:
         if self._server is None or self._task is None:
             return
-        self._server.should_exit = True
+        self._server.request_exit()
         task, self._task, self._server = self._task, None, None
         await task
 
