@@ -75,6 +75,12 @@ def install() -> None:
     NameTypeAndValue._ldap_string_prep = _ldap_string_prep  # type: ignore[method-assign]
 
 
+def uninstall() -> None:
+    """Back to the shipped code (benchmarks compare both in one process)."""
+    generic.read_hex_string_from_stream = _original
+    NameTypeAndValue._ldap_string_prep = _original_prep  # type: ignore[method-assign]
+
+
 def originals() -> tuple[Any, Any]:
     """(hex-string reader, string prep) as shipped, for equivalence tests."""
     return _original, _original_prep

@@ -1,0 +1,115 @@
+"""Signature validation benchmark: edoc-bridge's PdfSignatureValidator vs plain pyHanko, same PDFs, same run.
+
+    .venv/bin/python bench/signature.py [--count 500] [--signatures 2]
+
+Builds the test PKI and `count` signed official documents (half 1 page, half 50 pages; by default each carries
+the personal then the organisation signature), then validates every file with
+  * edoc-bridge: `await PdfSignatureValidator.validate(pdf)` (worker-thread loop, shared trust roots, speed-ups),
+  * edoc-bridge in-loop: `await validator.validate_here(pdf)` (same, without the thread hop),
+  * baseline: pyHanko as documented: PdfFileReader + embedded_signatures + a fresh ValidationContext per file +
+    `async_validate_pdf_signature`, with pyHanko's own parser (speed-ups uninstalled while it runs).
+The three are interleaved file by file so that machine noise hits them alike. Prints median ms and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import logging
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from core.ports import Indication
+from signing import sig_speedups
+from signing.signatures import PdfSignatureValidator
+from tests.fixtures.pdfs import make_official_pdf, sign_pdf, signed_official_pdf
+from tests.fixtures.pki import TestPki, build_test_pki
+
+VARIANTS = 10  # distinct renderings per page count; every file is signed separately
+
+
+def build_pdfs(pki: TestPki, count: int, signatures: int) -> list[tuple[int, bytes]]:
+    pdfs: list[tuple[int, bytes]] = []
+    for pages in (1, 50):
+        for i in range(count // 2):
+            fields = {"pages": pages, "number": f"{i % VARIANTS + 1}/QĐ-UBND"}
+            if signatures == 2:
+                pdf = signed_official_pdf(pki, **fields)  # type: ignore[arg-type]
+            else:
+                pdf = sign_pdf(make_official_pdf(**fields), pki.organisation, "ChuKyCoQuan")
+            pdfs.append((pages, pdf))
+    return pdfs
+
+
+async def baseline(pdf: bytes, root: asn1_x509.Certificate) -> bool:
+    sig_speedups.uninstall()
+    try:
+        ok = True
+        for sig in PdfFileReader(io.BytesIO(pdf)).embedded_signatures:
+            context = ValidationContext(trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail")
+            ok &= (await async_validate_pdf_signature(sig, context)).bottom_line
+        return ok
+    finally:
+        sig_speedups.install()
+
+
+async def timed(call: Callable[[], Awaitable[object]]) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = await call()
+    return (time.perf_counter() - start) * 1000, result
+
+
+async def run(count: int, signatures: int) -> None:
+    t0 = time.perf_counter()
+    pki = build_test_pki()
+    pdfs = build_pdfs(pki, count, signatures)
+    print(f"built PKI + {len(pdfs)} signed PDFs ({signatures} signature(s) each) in {time.perf_counter() - t0:.1f} s")
+    root = asn1_x509.Certificate.load(pki.root.cert_der)
+    validator = PdfSignatureValidator([pki.root_pem])
+    times: dict[str, dict[int, list[float]]] = {k: {1: [], 50: []} for k in ("bridge", "in-loop", "baseline")}
+    for _pages, pdf in pdfs[:4]:  # warm-up: imports, caches, worker thread
+        await validator.validate(pdf)
+        await baseline(pdf, root)
+    for pages, pdf in pdfs:
+        ms, reports = await timed(lambda pdf=pdf: validator.validate(pdf))
+        assert all(r.indication is Indication.TOTAL_PASSED for r in reports), reports  # type: ignore[attr-defined]
+        times["bridge"][pages].append(ms)
+        ms, _ = await timed(lambda pdf=pdf: validator.validate_here(pdf))
+        times["in-loop"][pages].append(ms)
+        ms, ok = await timed(lambda pdf=pdf: baseline(pdf, root))
+        assert ok
+        times["baseline"][pages].append(ms)
+    validator.close()
+
+    def median(kind: str, pages: int | None = None) -> float:
+        values = times[kind][pages] if pages else times[kind][1] + times[kind][50]
+        return statistics.median(values)
+
+    print(f"{'median ms':<12}{'all':>8}{'1 page':>9}{'50 pages':>10}")
+    for kind in times:
+        print(f"{kind:<12}{median(kind):>8.2f}{median(kind, 1):>9.2f}{median(kind, 50):>10.2f}")
+    print(f"ratio baseline/bridge: {median('baseline') / median('bridge'):.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--signatures", type=int, choices=(1, 2), default=2)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # pyHanko logs path failures with tracebacks; none are expected here
+    asyncio.run(run(args.count, args.signatures))
+
+
+if __name__ == "__main__":
+    main()
