@@ -1,0 +1,272 @@
+"""Vietnamese receipts (mail or chat) that the bridge sends about a document: pure text, no I/O.
+
+Every subject starts with TAG and carries the số/ký hiệu; it is one line (sender-supplied trích yếu
+cannot inject headers) and short enough for a mail client's list. Bodies are plain text with
+diacritics; channels add their own formatting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from core.document import Document
+from core.metadata import REQUIRED, DeclaredMetadata, missing_required
+from core.reply_keywords import KEYWORDS
+from core.status import StatusCode, StatusEvent
+from core.verdict import Reason
+
+TAG = "[edoc-bridge]"
+MAX_SUBJECT_EXCERPT = 80  # characters of trích yếu shown in a subject
+
+# How to send each required field as a `Key: value` line (keys as core.metadata reads them).
+FIELD_EXAMPLES: dict[str, str] = {
+    REQUIRED["code"]: "Số: 05/QĐ-UBND",
+    REQUIRED["issued_date"]: "Ngày ban hành: 05/03/2024",
+    REQUIRED["subject"]: "Trích yếu: Về việc triển khai kế hoạch chuyển đổi số năm 2024",
+    REQUIRED["recipients"]: "Nơi nhận: 000.00.01.H61; 000.00.02.H61",
+    REQUIRED["type_name"]: "Loại văn bản: Quyết định",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptText:
+    subject: str
+    body: str
+
+
+def accepted_receipt(doc: Document, recipient_names: Sequence[str], *, at: datetime | None = None) -> ReceiptText:
+    """To the sender: accepted, registered and being relayed. `at` defaults to the last pipeline step."""
+    when = at or (doc.trail[-1].at if doc.trail else doc.received_at)
+    body = [
+        "Cầu nối văn bản điện tử đã tiếp nhận, đăng ký và đang chuyển văn bản của quý cơ quan tới nơi nhận.",
+        "",
+        *_facts(doc),
+        _line("Nơi nhận", "; ".join(recipient_names) or "(chưa xác định)"),
+        _line("Thời điểm tiếp nhận", _when(when)),
+        "",
+        "Khi nơi nhận báo trạng thái xử lý (đã tiếp nhận, từ chối, hoàn thành …), cầu nối sẽ thông báo tiếp.",
+    ]
+    return _receipt(_subject("Đã tiếp nhận và chuyển văn bản", doc), body)
+
+
+def rejected_receipt(doc_or_summary: Document | str, reasons: Sequence[Reason]) -> ReceiptText:
+    """To the sender: refused, with every reason and what to do next.
+
+    Pass a Document when one was built, else a short description of what arrived (e.g. the mail subject).
+    """
+    body = ["Cầu nối văn bản điện tử KHÔNG tiếp nhận văn bản sau:", ""]
+    if isinstance(doc_or_summary, Document):
+        body += _facts(doc_or_summary)
+        subject = _subject("Từ chối tiếp nhận văn bản", doc_or_summary)
+    else:
+        summary = _one_line(doc_or_summary) or "(không có tiêu đề)"
+        body.append(_line("Nội dung nhận được", summary))
+        subject = f"Từ chối tiếp nhận: {_excerpt(summary)}"
+    body += ["", "Lý do:", *_numbered(r.message for r in reasons), ""]
+    body += [
+        "Đề nghị quý cơ quan khắc phục các lý do trên rồi gửi lại văn bản (tệp PDF đã ký số của người có "
+        "thẩm quyền và của cơ quan), kèm các dòng thông tin dạng «Khóa: giá trị» nếu cần.",
+        "Văn bản này chưa được chuyển tới nơi nhận nào.",
+    ]
+    return _receipt(subject, body)
+
+
+def held_receipt(
+    doc: Document, reasons: Sequence[Reason], *, missing: Sequence[str] | None = None, token: str = ""
+) -> ReceiptText:
+    """To the sender: held for a clerk. `missing` (labels of core.metadata.REQUIRED) defaults to what
+    the document lacks; each missing field is shown with the `Key: value` line that supplies it."""
+    if missing is None:
+        missing = missing_required(_declared(doc))
+    body = [
+        "Cầu nối văn bản điện tử đã nhận văn bản sau nhưng đang tạm giữ để văn thư kiểm tra; "
+        "văn bản chưa được chuyển tới nơi nhận.",
+        "",
+        *_facts(doc),
+    ]
+    if reasons:
+        body += ["", "Lý do tạm giữ:", *_numbered(r.message for r in reasons)]
+    if missing:
+        body += [
+            "",
+            f"Còn thiếu thông tin: {'; '.join(missing)}.",
+            "Vui lòng trả lời thư/tin nhắn này, mỗi thông tin một dòng dạng «Khóa: giá trị» "
+            "(có dấu hoặc không dấu đều được), ví dụ:",
+            "",
+            *(f"    {FIELD_EXAMPLES.get(label, f'{label}: …')}" for label in missing),
+        ]
+    if token:
+        body += ["", _line("Mã theo dõi", f"{token} (xin giữ nguyên trong thư trả lời)")]
+    body += ["", "Văn thư sẽ xử lý và cầu nối sẽ thông báo kết quả."]
+    return _receipt(_subject("Tạm giữ chờ văn thư kiểm tra văn bản", doc, token), body)
+
+
+def status_receipt(doc: Document, recipient_name: str, event: StatusEvent) -> ReceiptText:
+    """To the sender: a recipient reported a status (label, time, reason if any)."""
+    label = event.code.label
+    body = [
+        f"{recipient_name} đã báo trạng thái xử lý văn bản: «{label}» (mã {event.code.value}).",
+        "",
+        *_facts(doc),
+        _line("Nơi nhận báo", recipient_name),
+        _line("Trạng thái", f"{label} (mã {event.code.value})"),
+        _line("Thời điểm", _when(event.at)),
+    ]
+    if event.description:
+        body.append(_line(_reason_label(event.code), _one_line(event.description)))
+    if event.code is StatusCode.REJECTED:
+        body += ["", "Nơi nhận không tiếp nhận văn bản; đề nghị quý cơ quan xem lý do và xử lý (gửi lại nếu cần)."]
+    elif event.code is StatusCode.RECALL_REFUSED:
+        body += ["", "Nơi nhận không đồng ý thu hồi; văn bản vẫn giữ trạng thái xử lý trước khi đề nghị thu hồi."]
+    return _receipt(f"{_one_line(recipient_name)} báo «{label}» văn bản {_ref(doc)}", body)
+
+
+def delivery_notice(doc: Document, sender_name: str, token: str) -> ReceiptText:
+    """To an agency without its own system: a document arrived from the axis, and how to answer."""
+    body = [
+        f"Quý cơ quan nhận được văn bản điện tử từ {sender_name} qua trục liên thông.",
+        "",
+        *_facts(doc, sender_name=sender_name),
+        _line("Độ khẩn", doc.urgency.label),
+        _line("Hạn xử lý", _day(doc.due_date) if doc.due_date else "(không ghi)"),
+    ]
+    if doc.attachments:
+        body += ["Tệp đính kèm:", *(f"  - {a.filename} ({_size(a.size)})" for a in doc.attachments)]
+    body += ["", *_reply_help(["TIẾP NHẬN", "TỪ CHỐI: lý do", "ĐANG XỬ LÝ", "HOÀN THÀNH"], token)]
+    if doc.urgency.is_urgent:
+        body += ["", f"Văn bản {doc.urgency.label.lower()}: đề nghị tiếp nhận và xử lý ngay."]
+    stamp = f"[{doc.urgency.stamp}] " if doc.urgency.is_urgent else ""
+    return _receipt(_subject(f"{stamp}Văn bản đến từ {_one_line(sender_name)}:", doc, token), body)
+
+
+def recall_notice(doc: Document, sender_name: str, token: str, reason: str = "") -> ReceiptText:
+    """To an agency without its own system: the sender asks to take a document back (status 13)."""
+    body = [
+        f"{sender_name} đề nghị thu hồi văn bản đã gửi quý cơ quan.",
+        "",
+        *_facts(doc, sender_name=sender_name),
+        _line("Lý do thu hồi", _one_line(reason) or "(không ghi)"),
+        "",
+        *_reply_help(["ĐỒNG Ý THU HỒI", "KHÔNG ĐỒNG Ý THU HỒI: lý do"], token),
+    ]
+    return _receipt(_subject("Đề nghị thu hồi văn bản", doc, token), body)
+
+
+def reply_confirmation(doc: Document, event: StatusEvent) -> ReceiptText:
+    """To the replying agency: its status reply was recorded and passed on to the sender."""
+    body = [
+        f"Cầu nối đã ghi nhận trạng thái «{event.code.label}» (mã {event.code.value}) của quý cơ quan "
+        "và đã chuyển tới cơ quan gửi.",
+        "",
+        *_facts(doc),
+        _line("Thời điểm ghi nhận", _when(event.at)),
+    ]
+    if event.description:
+        body.append(_line(_reason_label(event.code), _one_line(event.description)))
+    return _receipt(f"Đã ghi nhận «{event.code.label}» cho văn bản {_ref(doc)}", body)
+
+
+def reply_not_understood(doc: Document | None, problem: str, token: str = "") -> ReceiptText:
+    """To the replying agency: no keyword found, or core.reply_keywords.InvalidReply's message."""
+    body = [problem or "Cầu nối không đọc được trạng thái trong thư/tin nhắn trả lời.", ""]
+    if doc is not None:
+        body += [*_facts(doc), ""]
+    body += _reply_help(list(KEYWORDS), token)
+    subject = f"Chưa ghi nhận trả lời cho văn bản {_ref(doc) if doc else '(chưa xác định)'}"
+    return _receipt(subject + (f" [{token}]" if token else ""), body)
+
+
+# --- pieces -----------------------------------------------------------------------------------------
+
+
+def _receipt(subject: str, body: list[str]) -> ReceiptText:
+    text = "\n".join(body).rstrip() + "\n\n" + _FOOTER
+    return ReceiptText(f"{TAG} {_one_line(subject)}", text)
+
+
+# "-- " is the signature separator: mail clients and core.reply_keywords stop reading there.
+_FOOTER = "-- \nThông báo này do cầu nối văn bản điện tử (edoc-bridge) gửi tự động."
+
+
+def _ref(doc: Document) -> str:
+    return f"số {doc.code}" if doc.code else "(chưa có số, ký hiệu)"
+
+
+def _subject(action: str, doc: Document, token: str = "") -> str:
+    """'<action> số 05/QĐ-UBND – <trích yếu> [EDOC-…]'."""
+    excerpt = _excerpt(doc.subject)
+    return f"{action} {_ref(doc)}" + (f" – {excerpt}" if excerpt else "") + (f" [{token}]" if token else "")
+
+
+def _facts(doc: Document, *, sender_name: str = "") -> list[str]:
+    lines = [
+        _line("Số, ký hiệu", doc.display_code),
+        _line("Ngày ban hành", _day(doc.issued_date) if doc.issued_date else "(chưa có)"),
+        _line("Loại văn bản", doc.type_name or "(chưa có)"),
+        _line("Trích yếu", _one_line(doc.subject) or "(chưa có)"),
+    ]
+    if sender_name:
+        lines.append(_line("Cơ quan gửi", f"{_one_line(sender_name)}" + (f" ({doc.sender})" if doc.sender else "")))
+    lines.append(_line("Mã định danh văn bản", doc.document_id or "(chưa có)"))
+    return lines
+
+
+def _reply_help(keywords: list[str], token: str) -> list[str]:
+    lines = ["Để báo trạng thái, trả lời thư/tin nhắn này, dòng đầu tiên ghi một trong các cụm sau:"]
+    lines += [f"    {k}" for k in keywords]
+    lines.append("(viết hoa hay thường, có dấu hay không dấu đều được; «lý do» là bắt buộc khi có).")
+    if token:
+        lines.append(_line("Mã theo dõi", f"{token} (xin giữ nguyên trong thư trả lời)"))
+    return lines
+
+
+def _reason_label(code: StatusCode) -> str:
+    return "Lý do" if code.needs_reason else "Ghi chú"
+
+
+def _line(label: str, value: str) -> str:
+    return f"{label}: {value}"
+
+
+def _numbered(messages: Iterable[str]) -> list[str]:
+    out = [f"  {i}. {_one_line(m)}" for i, m in enumerate(messages, 1)]
+    return out or ["  (không ghi lý do)"]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _excerpt(text: str) -> str:
+    t = _one_line(text)
+    return t if len(t) <= MAX_SUBJECT_EXCERPT else t[: MAX_SUBJECT_EXCERPT - 1].rstrip() + "…"
+
+
+def _day(d: date) -> str:
+    return f"{d:%d/%m/%Y}"
+
+
+def _when(at: datetime) -> str:
+    text = f"{at:%H:%M:%S} ngày {at:%d/%m/%Y}"
+    offset = at.utcoffset()
+    if offset is None:
+        return text
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{text} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+
+
+def _size(n: int) -> str:
+    return f"{n} byte" if n < 1024 else f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1048576:.1f} MB"
+
+
+def _declared(doc: Document) -> DeclaredMetadata:
+    return DeclaredMetadata(
+        code=doc.code,
+        issued_date=doc.issued_date,
+        subject=doc.subject,
+        recipients=list(doc.recipients),
+        type_name=doc.type_name,
+    )
