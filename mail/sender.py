@@ -1,0 +1,128 @@
+"""Outgoing mail (receipts, notices) over SMTP with aiosmtplib: implements core.ports.MailSender.
+
+Temporary trouble (connection refused, timeouts, TLS failures, 4xx, authentication) raises MailUnavailable so the
+caller retries later; a permanent 5xx answer about this mail raises MailRejected.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import logging
+import ssl
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+import aiosmtplib
+
+from core.ports import MailUnavailable, OutgoingMail
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FROM_NAME = "Cầu nối văn bản điện tử"
+
+
+class MailRejected(Exception):
+    """The relay refused this mail permanently (5xx): sending the same mail again will not help."""
+
+    def __init__(self, code: int, reply: str) -> None:
+        super().__init__(f"{code} {reply}")
+        self.code = code
+        self.reply = reply
+
+
+class SmtpMailSender:
+    """A new SMTP session per mail: receipts are few, and a session never goes stale."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        from_address: str,
+        from_name: str = DEFAULT_FROM_NAME,
+        starttls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.from_address = from_address
+        self.from_name = from_name
+        self.starttls = starttls
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        self.tls_context = tls_context
+
+    def build(self, mail: OutgoingMail) -> EmailMessage:
+        """The message exactly as it will be sent (UTF-8, RFC 2047 subject, RFC 2231 filenames)."""
+        msg = EmailMessage(policy=email.policy.SMTP)
+        msg["From"] = Address(display_name=self.from_name, addr_spec=self.from_address)
+        msg["To"] = ", ".join(mail.to)
+        msg["Subject"] = _one_line(mail.subject)
+        msg["Date"] = format_datetime(datetime.now(UTC))
+        msg["Message-ID"] = make_msgid(domain=self._domain())  # an explicit domain: getfqdn() would block
+        msg["Auto-Submitted"] = "auto-replied"  # RFC 3834: receipts must not trigger auto-replies
+        if mail.reply_to:
+            msg["Reply-To"] = _one_line(mail.reply_to)
+        for name, value in mail.headers.items():
+            del msg[name]
+            msg[name] = _one_line(value)
+        msg.set_content(mail.body, charset="utf-8", cte="base64")
+        for filename, content_type, data in mail.attachments:
+            maintype, _, subtype = content_type.partition("/")
+            msg.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+                               filename=_one_line(filename))  # fmt: skip
+        return msg
+
+    async def send(self, mail: OutgoingMail) -> str:
+        msg = self.build(mail)
+        message_id = str(msg["Message-ID"])
+        try:
+            client = aiosmtplib.SMTP(
+                hostname=self.host,
+                port=self.port,
+                timeout=self.timeout,
+                start_tls=self.starttls,
+                tls_context=self.tls_context,
+                username=self.username,
+                password=self.password,
+            )
+            async with client:
+                refused, reply = await client.send_message(msg, sender=self.from_address, recipients=list(mail.to))
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise _classify_refusals(exc) from exc
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            raise MailUnavailable(f"Máy chủ thư từ chối đăng nhập ({exc.code} {exc.message})") from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code >= 500:
+                raise MailRejected(exc.code, exc.message) from exc
+            raise MailUnavailable(f"Máy chủ thư tạm thời không nhận thư ({exc.code} {exc.message})") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise MailUnavailable(f"Không kết nối được máy chủ thư {self.host}:{self.port} ({exc})") from exc
+        for address, response in refused.items():
+            log.warning("relay refused %s for %s: %s %s", address, message_id, response.code, response.message)
+        log.info("sent %s to %s: %s", message_id, ", ".join(mail.to), reply)
+        return message_id
+
+    def _domain(self) -> str:
+        domain = self.from_address.rpartition("@")[2].strip(" >")
+        return domain or "edoc-bridge.invalid"
+
+
+def _classify_refusals(exc: aiosmtplib.SMTPRecipientsRefused) -> Exception:
+    """Every recipient was refused: permanent only if every refusal was."""
+    codes = [r.code for r in exc.recipients]
+    text = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
+    if codes and all(code >= 500 for code in codes):
+        return MailRejected(max(codes), text)
+    return MailUnavailable(f"Máy chủ thư tạm thời không nhận người nhận ({text})")
+
+
+def _one_line(value: str) -> str:
+    """No CR/LF in header values: they would be header injection (and EmailMessage refuses them)."""
+    return " ".join(str(value).split("\n")).replace("\r", " ").strip()
