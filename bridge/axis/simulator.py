@@ -165,7 +165,9 @@ class AxisSimulator:
 
     def _bind(self) -> socket.socket:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # An explicit IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when proto says TCP,
+        # and without it Nagle + delayed ACK add ~40 ms to every answer.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self._port))
