@@ -1,0 +1,1 @@
+"""Telegram chatbot (python-telegram-bot): notifications, accept/reject/assign, queries, uploads."""
