@@ -11,6 +11,8 @@ import struct
 from core.ports import ScannerUnavailable, ScanResult, ScanVerdict
 
 _END = b"\0"
+# a dead or confused peer: closed early, reset, or an endless answer without the NUL terminator
+_TRANSPORT_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError)
 _UNOFFICIAL = ".UNOFFICIAL"
 
 
@@ -41,20 +43,20 @@ class ClamdScanner:
             answer = await asyncio.wait_for(self._instream(data), self.timeout)
         except TimeoutError as exc:
             raise ScannerUnavailable(f"clamd không trả lời sau {self.timeout} giây") from exc
-        except (OSError, asyncio.IncompleteReadError) as exc:
-            raise ScannerUnavailable(f"không kết nối được clamd ({self!r}): {exc}") from exc
+        except _TRANSPORT_ERRORS as exc:
+            raise ScannerUnavailable(f"không kết nối được clamd ({self!r}): {exc!r}") from exc
         return parse_answer(answer)
 
     async def ping(self) -> bool:
         try:
             return await asyncio.wait_for(self._command(b"zPING\0"), self.timeout) == "PONG"
-        except (TimeoutError, OSError, asyncio.IncompleteReadError):
+        except (TimeoutError, *_TRANSPORT_ERRORS):
             return False
 
     async def version(self) -> str:
         try:
             return await asyncio.wait_for(self._command(b"zVERSION\0"), self.timeout)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
+        except (TimeoutError, *_TRANSPORT_ERRORS) as exc:
             raise ScannerUnavailable(f"không kết nối được clamd ({self!r}): {exc}") from exc
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

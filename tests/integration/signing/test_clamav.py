@@ -124,6 +124,26 @@ async def test_silent_server_times_out() -> None:
         await server.wait_closed()
 
 
+@pytest.mark.parametrize("reply", [b"", b"stream: OK", b"x" * 200_000, b"stream: Eicar FOUN\0"])
+async def test_broken_answers_fail_closed(reply: bytes) -> None:
+    """Closed early, no terminator, an endless line, or a garbled verdict: never CLEAN."""
+
+    async def broken(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readexactly(10)  # "zINSTREAM\0"
+        writer.write(reply)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(broken, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(ScannerUnavailable):
+            await ClamdScanner("127.0.0.1", port, timeout=5).scan(_pdf())
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 async def test_size_limit_exceeded_fails_closed(clamd_small_server: ClamdServer) -> None:
     scanner = _scanner(clamd_small_server, timeout=10)
     assert (await scanner.scan(b"a" * SMALL_STREAM_MAX)).verdict is ScanVerdict.CLEAN
