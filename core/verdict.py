@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -33,6 +34,6 @@ class StepRecord:
     data: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
 
-def decide(reasons: list[Reason]) -> Outcome:
+def decide(reasons: Iterable[Reason]) -> Outcome:
     """The strongest outcome wins: reject > retry > hold > continue."""
     return max((r.outcome for r in reasons), key=_SEVERITY.__getitem__, default=Outcome.CONTINUE)

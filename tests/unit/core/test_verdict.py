@@ -37,3 +37,7 @@ def test_order_does_not_matter() -> None:
     for n in range(1, len(order) + 1):
         for combo in itertools.permutations(order, n):
             assert decide([r(o) for o in combo]) is max(combo, key=order.index)
+
+
+def test_any_iterable_of_reasons() -> None:
+    assert decide(r(o) for o in (Outcome.HOLD, Outcome.CONTINUE)) is Outcome.HOLD
