@@ -21,6 +21,8 @@ from core.ports import MailUnavailable, OutgoingMail
 log = logging.getLogger(__name__)
 
 DEFAULT_FROM_NAME = "Cầu nối văn bản điện tử"
+# 530 STARTTLS/auth required, 534/538 stronger auth or encryption needed: fix the configuration, keep the mail
+_CONFIGURATION_CODES = frozenset({530, 534, 538})
 
 
 class MailRejected(Exception):
@@ -99,9 +101,9 @@ class SmtpMailSender:
         except aiosmtplib.SMTPAuthenticationError as exc:
             raise MailUnavailable(f"Máy chủ thư từ chối đăng nhập ({exc.code} {exc.message})") from exc
         except aiosmtplib.SMTPResponseException as exc:
-            if exc.code >= 500:
+            if exc.code >= 500 and exc.code not in _CONFIGURATION_CODES:
                 raise MailRejected(exc.code, exc.message) from exc
-            raise MailUnavailable(f"Máy chủ thư tạm thời không nhận thư ({exc.code} {exc.message})") from exc
+            raise MailUnavailable(f"Máy chủ thư chưa nhận thư lúc này ({exc.code} {exc.message})") from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise MailUnavailable(f"Không kết nối được máy chủ thư {self.host}:{self.port} ({exc})") from exc
         for address, response in refused.items():
