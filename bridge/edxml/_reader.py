@@ -6,18 +6,20 @@ Senders differ in how they spell the QCVN namespace (prefixed, default, missing,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from lxml import etree
 
-from bridge.edxml.model import EdxmlError
+from bridge.edxml.model import NAMESPACE, EdxmlError
 
 Element = etree._Element
 T = TypeVar("T")
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # a whole packet, attachments included, as base64
 
+_ROOT_TAG = re.compile(rb"<[A-Za-z_][\w.:-]*")  # the first start tag: PIs and comments start with <? or <!
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
 _FORBIDDEN_ANY = (
     tuple(token.decode("ascii").encode(codec) for token in _FORBIDDEN for codec in ("utf-16-le", "utf-16-be"))
@@ -52,13 +54,25 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Element:
     if any(token in data for token in _FORBIDDEN_ANY):
         raise EdxmlError("Gói tin edXML có khai báo DOCTYPE/ENTITY, bị từ chối vì lý do an toàn")
     try:
-        root = etree.fromstring(data, _parser())
+        root = _parse(data)
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise EdxmlError(f"Gói tin edXML không phải XML hợp lệ: {exc}") from exc
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None:
         raise EdxmlError("Gói tin edXML có khai báo DOCTYPE/ENTITY, bị từ chối vì lý do an toàn")
     return root
+
+
+def _parse(data: bytes) -> Element:
+    try:
+        return etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        # Hand-built packets sometimes use `edXML:` without declaring it anywhere; the meaning is plain.
+        if "Namespace prefix edXML" not in str(exc):
+            raise
+        declare = b' xmlns:edXML="' + NAMESPACE.encode() + b'"'
+        fixed = _ROOT_TAG.sub(lambda m: m.group(0) + declare, data, count=1)
+        return etree.fromstring(fixed, _parser())
 
 
 def local(e: Element) -> str:

@@ -92,6 +92,18 @@ def test_same_packet_with_another_prefix_for_the_same_namespace() -> None:
     _check_sample(parse_edoc(text.encode()))
 
 
+def test_same_packet_with_the_edxml_prefix_never_declared() -> None:
+    text = sample(SAMPLE).decode().replace(' xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016"', "")
+    text = text.replace(' xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"', "")
+    assert "xmlns" not in text
+    _check_sample(parse_edoc(text.encode()))
+
+
+def test_other_undeclared_prefixes_stay_errors() -> None:
+    with pytest.raises(EdxmlError, match="không phải XML hợp lệ"):
+        parse_edoc(b"<edXML><foo:MessageHeader/></edXML>")
+
+
 def test_kind_of_sample_packets() -> None:
     assert packet_kind(sample(SAMPLE)) == "edoc"
     assert packet_kind(sample("status_processing_05.edxml")) == "status"
