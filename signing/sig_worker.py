@@ -35,6 +35,10 @@ class LoopThread:
         future = asyncio.run_coroutine_threadsafe(coro, self._start())
         return await asyncio.wrap_future(future)
 
+    def run_blocking(self, coro: Coroutine[Any, Any, T], timeout: float = 10) -> T:
+        """From synchronous code (not from the worker loop itself)."""
+        return asyncio.run_coroutine_threadsafe(coro, self._start()).result(timeout)
+
     def close(self) -> None:
         with self._lock:
             loop, thread = self._loop, self._thread

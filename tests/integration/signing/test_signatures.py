@@ -190,3 +190,13 @@ def test_rejects_bad_configuration(test_pki: TestPki) -> None:
         PdfSignatureValidator([])
     with pytest.raises(ValueError):
         PdfSignatureValidator([test_pki.root_pem], revocation_mode="maybe")
+
+
+async def test_fetching_enabled_validator_works_offline_and_closes(signed_pdf: bytes, test_pki: TestPki) -> None:
+    # no CRL/OCSP/AIA URLs in the test PKI, so nothing is fetched; this checks the shared backend's life cycle
+    validator = PdfSignatureValidator([test_pki.root_pem], allow_fetching=True)
+    try:
+        reports = await validator.validate(signed_pdf)
+    finally:
+        validator.close()
+    assert [r.indication for r in reports] == [Indication.TOTAL_PASSED] * 2
