@@ -200,3 +200,28 @@ async def test_fetching_enabled_validator_works_offline_and_closes(signed_pdf: b
     finally:
         validator.close()
     assert [r.indication for r in reports] == [Indication.TOTAL_PASSED] * 2
+
+
+async def test_validation_leaves_the_event_loop_free(
+    signature_validator: PdfSignatureValidator, test_pki: TestPki
+) -> None:
+    import asyncio
+
+    pdf = signed_official_pdf(test_pki, pages=50)  # two signatures: includes pyHanko's difference analysis
+    ticks = 0
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    start = ticks
+    reports = await signature_validator.validate(pdf)
+    done.set()
+    await task
+    assert [r.indication for r in reports] == [Indication.TOTAL_PASSED] * 2
+    assert ticks - start > 1  # the loop kept running other tasks while the worker thread validated
