@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -28,7 +29,13 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Engine for the URL; a SQLite file's directory is created. Extra kwargs go to create_async_engine."""
     url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)  # survive a database restart under a long-running service
+    elif parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, json_serializer=_json, **kwargs)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
