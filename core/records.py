@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core.inbound import Channel
+
 
 class InboundState(StrEnum):
     STORED = "stored"
@@ -18,7 +20,7 @@ class InboundState(StrEnum):
 @dataclass(slots=True)
 class InboundRecord:
     id: str
-    channel: str
+    channel: Channel
     source_ref: str  # smtp:<message-id>:<sha256> | imap:<mailbox>:<uidvalidity>:<uid> | bot:<chat>:<msg> | axis:<doc>
     raw_sha256: str
     size: int

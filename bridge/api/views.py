@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from core.doc_code import DocCode
 from core.document import Document, RegisterEntry
+from core.organ_id import OrganId
 from core.status import StatusHistory
 
 
 def plain(value: Any) -> Any:
+    if isinstance(value, OrganId | DocCode):
+        return str(value)
     if is_dataclass(value) and not isinstance(value, type):
-        return {k: plain(v) for k, v in asdict(value).items()}
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

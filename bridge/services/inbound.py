@@ -66,13 +66,12 @@ async def _check_duplicate(uow, ins: Inspection, doc: Document) -> None:  # type
     """NĐ 30 Phụ lục VI III.1.h: the triple (số, ký hiệu, cơ quan ban hành) must not repeat."""
     if not doc.document_id or ins.outcome is not Outcome.CONTINUE:
         return
-    for other in await uow.documents.by_document_id(doc.document_id):
-        if other.state in (ProcessingState.REGISTERED, ProcessingState.HELD):
-            ins.reject(
-                "document.duplicate",
-                f"Văn bản số {doc.display_code} ngày {doc.issued_date:%d/%m/%Y} của cơ quan này đã được gửi trước đó.",
-            )
-            return
+    other = await uow.documents.by_document_id(doc.document_id)
+    if other is not None and other.state in (ProcessingState.REGISTERED, ProcessingState.HELD):
+        ins.reject(
+            "document.duplicate",
+            f"Văn bản số {doc.display_code} ngày {doc.issued_date:%d/%m/%Y} của cơ quan này đã được gửi trước đó.",
+        )
 
 
 async def _document(deps: Deps, ins: Inspection) -> Document:

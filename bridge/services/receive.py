@@ -50,14 +50,14 @@ async def store_raw(
     await deps.blobs.put(raw)  # content-addressed: a retry rewrites the same file
     record = InboundRecord(
         id=uuid.uuid4().hex,
-        channel=channel.value,
+        channel=channel,
         source_ref=source_ref or smtp_source_ref(raw, sha),
         raw_sha256=sha,
         size=len(raw),
         received_at=deps.clock.now(),
         envelope_from=envelope_from,
         recipients=tuple(recipients),
-        mailbox=mailbox,
+        mailbox=mailbox or "",
         uidvalidity=uidvalidity,
         uid=uid,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta, timezone
 
 from bridge.edxml import EdxmlError, parse_status
 from bridge.services import jobs
@@ -11,6 +12,7 @@ from core.ports import AxisItem, AxisUnavailable
 from core.status import InvalidTransition, StatusCode, StatusEvent
 
 log = logging.getLogger(__name__)
+VIETNAM = timezone(timedelta(hours=7))
 
 
 async def poll_axis_statuses(deps: Deps) -> int:
@@ -29,25 +31,25 @@ async def take_status(deps: Deps, item: AxisItem) -> None:
     try:
         packet = parse_status(data)
         code = StatusCode(packet.status_code)
+        organ = packet.from_.organ_id
     except (EdxmlError, ValueError) as exc:
         log.warning("status packet %s unreadable: %s", item.doc_id, exc)
         await deps.axis.update_status(item.doc_id, "fail")
         return
-    await apply_status(
-        deps, packet.response_for.document_id, packet.from_org.organ_id, code, packet.description, packet.timestamp
-    )
+    await apply_status(deps, packet.response_for.document_id, organ, code, packet.description, packet.timestamp)
     await deps.axis.update_status(item.doc_id, "done")
 
 
 async def apply_status(deps: Deps, document_id: str, organ: str, code: StatusCode, description: str, at) -> bool:  # type: ignore[no-untyped-def]
     """Idempotent: a status already applied (a replay after a crash) changes nothing."""
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=VIETNAM)  # edXML timestamps are local time without an offset
     event = StatusEvent(code, at or deps.clock.now(), f"axis:{organ}", description)
     async with deps.uow() as uow:
-        docs = await uow.documents.by_document_id(document_id)
-        if not docs:
+        doc = await uow.documents.by_document_id(document_id)
+        if doc is None:
             log.warning("status %s for unknown document %s from %s", code, document_id, organ)
             return False
-        doc = docs[0]
         history = await uow.statuses.history(doc.id, organ)
         try:
             if not history.apply(event):
