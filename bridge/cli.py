@@ -146,3 +146,7 @@ def outbox_requeue(job_id: int, config: ConfigOpt = None) -> None:
     ok = _with_queue(config, lambda q: q.requeue(job_id))
     typer.echo("Đã đưa lại vào hàng đợi." if ok else "Không tìm thấy việc.")
     raise typer.Exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    app()

@@ -89,7 +89,7 @@ class OutboxWorker:
             await self._reschedule(job, f"{type(exc).__name__}: {exc}")
 
     async def _reschedule(self, job: OutboxJob, error: str) -> None:
-        attempts = job.attempts + 1
+        attempts = job.attempts  # counted when the job was claimed
         if attempts >= self.policy.max_attempts:
             await self._bury(job, error)
             return

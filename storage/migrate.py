@@ -25,13 +25,12 @@ def alembic_config() -> Config:
     return cfg
 
 
-def head() -> str:
-    rev = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert rev is not None
-    return rev
+def heads() -> tuple[str, ...]:
+    """Features add their tables as branches off the initial schema, so there may be several heads."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
+async def upgrade(url: str, revision: str = "heads") -> None:
     await _with_connection(url, _upgrade, revision)
 
 
@@ -39,13 +38,13 @@ async def downgrade(url: str, revision: str) -> None:
     await _with_connection(url, _downgrade, revision)
 
 
-async def current(url: str) -> str | None:
-    """The revision the database is at, None when it was never migrated."""
+async def current(url: str) -> tuple[str, ...]:
+    """The revisions the database is at, empty when it was never migrated."""
     return await _with_connection(url, _current)
 
 
 async def is_up_to_date(url: str) -> bool:
-    return await current(url) == head()
+    return await current(url) == heads()
 
 
 async def _with_connection(url: str, fn: Any, *args: Any) -> Any:
@@ -73,5 +72,5 @@ def _downgrade(connection: Connection, revision: str) -> None:
     command.downgrade(_configured(connection), revision)
 
 
-def _current(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+def _current(connection: Connection) -> tuple[str, ...]:
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))

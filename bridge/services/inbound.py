@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta, timezone
 
 from bridge.pipeline.inspection import Directory, Inspection
 from bridge.pipeline.run import run_pipeline
@@ -14,6 +15,8 @@ from core.records import InboundState, OutboxJob
 from core.status import StatusCode, StatusEvent
 from core.urgency import Urgency
 from core.verdict import Outcome
+
+VIETNAM = timezone(timedelta(hours=7))  # the register year turns at local midnight
 
 _STATE = {Outcome.REJECT: ProcessingState.REJECTED, Outcome.HOLD: ProcessingState.HELD}
 
@@ -50,7 +53,7 @@ async def register_outgoing(uow, deps: Deps, doc: Document) -> None:  # type: ig
     """Sổ đi of the sending agency, status 01 per recipient, then relay + receipt in the same transaction."""
     assert doc.sender is not None
     now = deps.clock.now()
-    await uow.register.next_entry(doc.sender, Book.OUTGOING, doc.id, now)
+    await uow.register.next_entry(doc.sender, Book.OUTGOING, doc.id, now.astimezone(VIETNAM))
     for organ in doc.recipients:
         await uow.statuses.add(
             doc.id, organ, StatusEvent(StatusCode.ARRIVED, now, "system", "Đã nhận vào hệ thống"), "bridge"

@@ -110,8 +110,8 @@ async def start_bridge(settings: Settings) -> RunningBridge:
     return RunningBridge(settings, stop, task)
 
 
-async def wait_port(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_port(port: int, within: float = 20) -> None:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
             _, w = await asyncio.open_connection("127.0.0.1", port)
@@ -150,9 +150,9 @@ async def send_mail(port: int, msg: EmailMessage) -> dict[str, Any]:
     return await asyncio.to_thread(_send)
 
 
-async def eventually(probe: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
+async def eventually(probe: Callable[[], Any], within: float = 20, what: str = "condition") -> Any:
     """Poll an (async or sync) probe until it returns something truthy."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         value = probe()
         if asyncio.iscoroutine(value):

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from storage.engine import make_engine
-from storage.migrate import current, downgrade, head, is_up_to_date, upgrade
+from storage.migrate import current, downgrade, heads, is_up_to_date, upgrade
 from storage.tables import metadata
 from tests.fixtures.databases import Kind, fresh_database_url, pg_server
 
@@ -42,9 +42,9 @@ async def empty_url(db_kind: Kind) -> AsyncIterator[str]:
 
 
 async def test_upgrade_from_empty_matches_the_tables_module(empty_url: str) -> None:
-    assert await current(empty_url) is None
+    assert await current(empty_url) == ()
     await upgrade(empty_url)
-    assert await current(empty_url) == head() and await is_up_to_date(empty_url)
+    assert await current(empty_url) == heads() and await is_up_to_date(empty_url)
     engine = make_engine(empty_url)
     try:
         async with engine.connect() as conn:
@@ -58,7 +58,7 @@ async def test_upgrade_from_empty_matches_the_tables_module(empty_url: str) -> N
 async def test_downgrade_to_base_and_up_again(empty_url: str) -> None:
     await upgrade(empty_url)
     await downgrade(empty_url, "base")
-    assert await current(empty_url) is None
+    assert await current(empty_url) == ()
     engine = make_engine(empty_url)
     try:
         async with engine.connect() as conn:
