@@ -10,6 +10,7 @@ from typing import Any
 
 from bridge.directory import load_directory
 from bridge.services import receive
+from bridge.services.checks import configure_checks
 from bridge.services.deps import Deps
 from bridge.settings import Settings
 from bridge.worker import OutboxWorker, RetryPolicy, handlers_for
@@ -40,6 +41,8 @@ class Bridge:
         aclose = getattr(self.deps.axis, "aclose", None)
         if aclose:
             await aclose()
+        if close := getattr(self.deps.signatures, "close", None):
+            close()  # the validator's worker thread
         await self.engine.dispose()
 
 
@@ -82,14 +85,13 @@ class MailIntake:
 
 
 async def build(settings: Settings) -> Bridge:
+    from bridge.axis.client import VxpAxisClient
     from mail.mime import parse_message
     from mail.sender import SmtpMailSender
     from storage.blobs import FileBlobStore
+    from storage.engine import make_engine
     from storage.outbox_queue import OutboxQueue
     from storage.uow import SqlUnitOfWork
-
-    from bridge.axis.client import VxpAxisClient
-    from storage.engine import make_engine
 
     engine = make_engine(settings.database_url)
     out = settings.smtp_out
@@ -108,6 +110,7 @@ async def build(settings: Settings) -> Bridge:
         parse_message=lambda raw: parse_message(raw, Channel.SMTP),
         bridge_organ=settings.bridge_organ,
     )
+    configure_checks(deps, settings.checks)
     return Bridge(settings, deps, engine, OutboxQueue(engine))
 
 

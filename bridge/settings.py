@@ -70,9 +70,15 @@ class Checks:
     clamd_host: str = "127.0.0.1"
     clamd_port: int = 3310
     clamd_timeout: float = 30.0
-    trust_roots: list[str] = field(default_factory=list)
+    trust_roots: list[str] = field(default_factory=list)  # PEM files; none: signatures are not verified
+    intermediates: list[str] = field(default_factory=list)
     revocation_mode: str = "soft-fail"
-    require_signature: bool = False
+    require_signature: bool = False  # unsigned main document: reject (true) or hold for a clerk (false)
+    expected_signatures: list[str] = field(default_factory=lambda: ["personal", "organisation"])
+    scan_alert_after: float = 600.0  # seconds clamd may be down before an alert
+    scan_retry_max_delay: float = 60.0
+    sender_auth: bool = False  # DKIM/SPF evaluation (needs DNS)
+    dns_servers: list[str] = field(default_factory=list)  # "127.0.0.1:5353"; empty: the system resolver
 
 
 @dataclass

@@ -46,6 +46,13 @@ class Inspection:
     facts: dict[str, Any] = field(default_factory=dict)  # step results worth keeping (auth, pages …)
     halted: bool = False  # a step found nothing further can be checked
     silent: bool = False  # never answer (bounces, auto-replies): loop protection
+    step_data: dict[str, Any] = field(default_factory=dict)  # what the running step records in its trail entry
+    quarantined: dict[str, str] = field(default_factory=dict)  # filename → virus name: never relayed
+
+    def note(self, key: str, value: Any) -> None:
+        """Keep a step result: in `facts` for later steps and in the step's trail entry (stored with the document)."""
+        self.facts[key] = value
+        self.step_data[key] = value
 
     @property
     def outcome(self) -> Outcome:

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 async def run_pipeline(ins: Inspection, deps: Deps, steps: list[tuple[str, Step]] = STEPS) -> Inspection:
     for name, step in steps:
         before = len(ins.reasons)
+        ins.step_data = {}
         try:
             detail = await step(ins, deps)
         except Exception as exc:  # a bug in one step must not lose the document: a clerk looks at it
@@ -23,7 +24,7 @@ async def run_pipeline(ins: Inspection, deps: Deps, steps: list[tuple[str, Step]
             ins.halted = True
             detail = f"Lỗi nội bộ: {type(exc).__name__}"
         outcome = decide(ins.reasons[before:])
-        ins.trail.append(StepRecord(name, outcome, deps.clock.now(), detail))
+        ins.trail.append(StepRecord(name, outcome, deps.clock.now(), detail, ins.step_data))
         if ins.halted or outcome is Outcome.RETRY:
             break
     return ins

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bridge.services.checks import CheckPolicy
 from core.inbound import InboundMessage
 from core.ports import AxisClient, BlobStore, MailSender, Notifier, Scanner, SignatureValidator
 
@@ -31,4 +32,6 @@ class Deps:
     bridge_organ: str = ""
     require_signature: bool = False
     extract_pdf_metadata: Callable[[bytes], Any] | None = None
-    check_pdf: Callable[..., Any] | None = None
+    check_pdf: Callable[..., Any] | None = None  # async (pdf, declared_pages=) -> CompletenessReport
+    check_attachments: Callable[..., Any] | None = None  # (attachments, declared_appendixes) -> list[Reason]
+    checks: CheckPolicy = field(default_factory=CheckPolicy)
