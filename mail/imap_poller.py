@@ -35,7 +35,7 @@ import logging
 import random
 import re
 import ssl
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
@@ -164,10 +164,17 @@ class MailboxPoller:
         session = await self._open()
         self.connected = True
         try:
+            resyncs = 0
             while not stop.is_set():
                 await self._sync(session)
                 if stop.is_set():
                     break
+                # announced during our own commands: IDLE would not announce it again (bounded, in case a
+                # server announces EXISTS on every reply)
+                if session.new_mail_announced and resyncs < 10:
+                    resyncs += 1
+                    continue
+                resyncs = 0
                 if self._idle and session.can_idle:
                     await session.idle(stop, self._wait_time(self._idle_timeout))
                 else:
@@ -278,11 +285,41 @@ _FETCH_START = re.compile(rb"^\d+ FETCH \((?P<items>.*)\{(?P<size>\d+)\}$")
 _UID_ITEM = re.compile(rb"UID (\d+)")
 
 
+class _Protocol(aioimaplib.IMAP4ClientProtocol):
+    """Remembers an untagged EXISTS, which aioimaplib drops when it arrives in the reply to another command
+    (e.g. our UID STORE). Without this, mail arriving during a sync would wait for the next IDLE renewal."""
+
+    new_mail = False
+
+    def _untagged_response(self, line: bytes) -> aioimaplib.Command:
+        if line.endswith(b" EXISTS"):
+            self.new_mail = True
+        return super()._untagged_response(line)
+
+
+class _Client(aioimaplib.IMAP4):
+    protocol: _Protocol
+
+    def create_client(
+        self,
+        host: str,
+        port: int,
+        loop: asyncio.AbstractEventLoop,
+        conn_lost_cb: Callable[[Exception | None], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:  # as aioimaplib's, with our protocol class
+        local_loop = loop if loop is not None else asyncio.get_running_loop()
+        self.protocol = _Protocol(local_loop, conn_lost_cb)
+        self._client_task = local_loop.create_task(
+            local_loop.create_connection(lambda: self.protocol, host, port, ssl=ssl_context)
+        )
+
+
 class _Session:
     """One logged-in connection. Every command is raced against connection loss, which aioimaplib does not
     report to pending commands (they would otherwise wait for their timeout)."""
 
-    def __init__(self, client: aioimaplib.IMAP4, lost: asyncio.Event, timeout: float) -> None:
+    def __init__(self, client: _Client, lost: asyncio.Event, timeout: float) -> None:
         self._client = client
         self._lost = lost
         self._timeout = timeout
@@ -291,7 +328,7 @@ class _Session:
     async def open(cls, config: MailboxConfig, command_timeout: float) -> _Session:
         lost = asyncio.Event()
         context = (config.ssl_context or ssl.create_default_context()) if config.tls else None
-        client = aioimaplib.IMAP4(
+        client = _Client(
             config.host, config.port, timeout=command_timeout, conn_lost_cb=lambda _exc: lost.set(), ssl_context=context
         )
         session = cls(client, lost, command_timeout)
@@ -306,11 +343,17 @@ class _Session:
         return session
 
     @property
+    def new_mail_announced(self) -> bool:
+        """An EXISTS arrived since the last SELECT."""
+        return self._client.protocol.new_mail
+
+    @property
     def can_idle(self) -> bool:
         return self._client.has_capability("IDLE")
 
     async def select(self, folder: str) -> int:
         response = _check(await self._call(self._client.select(encode_mailbox_name(folder))), "SELECT")
+        self._client.protocol.new_mail = False  # SELECT's own EXISTS is what the following SEARCH sees
         for line in response.lines:
             if isinstance(line, bytes) and (match := _UIDVALIDITY.search(line)):
                 return int(match.group(1))

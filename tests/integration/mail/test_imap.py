@@ -305,3 +305,32 @@ async def test_poll_once_does_not_refetch_the_last_message(imap_account: ImapAcc
     read_by_someone = imap_account.append(mail(9), flags=r"\Seen")
     await poller.poll_once()  # above the last stored UID: delivered although already \Seen
     assert [call[1] for call in sink.calls] == [1, 2, read_by_someone]
+
+
+async def test_idle_is_reissued_before_it_times_out(imap_account: ImapAccount) -> None:
+    sink = MemorySink()
+    poller = MailboxPoller(config(imap_account), sink, idle_timeout=0.3, poll_interval=3600)
+    async with running(poller):
+        await until(lambda: poller.last_success is not None, what="first sync")
+        first = poller.last_success
+        await asyncio.sleep(1.0)  # no mail: only the IDLE renewal (DONE, resync, IDLE) moves last_success
+        assert poller.last_success is not None and first is not None and poller.last_success > first
+        assert poller.connected and poller.consecutive_failures == 0
+        await imap_account.append_async(mail(1))
+        await until(lambda: sink.new_calls == 1, what="mail after several IDLE renewals")
+
+
+async def test_mail_arriving_during_a_sync_is_not_left_for_the_next_idle_renewal(
+    imap_account: ImapAccount,
+) -> None:
+    imap_account.append(mail(1))
+
+    async def append_while_storing(uid: int) -> None:
+        if uid == 1:  # its EXISTS reaches the poller in the reply to UID STORE, not during IDLE
+            await imap_account.append_async(mail(2))
+            await asyncio.sleep(0.7)  # past Dovecot's ~0.5 s new-mail notification delay
+
+    sink = MemorySink(before_store=append_while_storing)
+    poller = MailboxPoller(config(imap_account), sink, idle_timeout=3600, poll_interval=3600)
+    async with running(poller):
+        await until(lambda: sink.new_calls == 2, within=10, what="the message appended during the sync")
