@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel
 
 from bridge.api.views import document_detail, document_summary, plain
-from core.document import Book
+from bridge.services.checks_review import DocumentNotFound, ReviewError, reject_held, release_held
+from core.document import Book, Document
 from core.organ_id import InvalidOrganId, OrganId
+
+
+class ClerkDecision(BaseModel):
+    clerk: str
+    reason: str = ""
 
 
 def create_app(bridge: Any) -> FastAPI:
@@ -46,6 +54,24 @@ def create_app(bridge: Any) -> FastAPI:
             entries = await u.register.for_document(doc_id)
             statuses = await u.statuses.all_for(doc_id)
         return document_detail(doc, entries, statuses)
+
+    @app.post("/api/documents/{doc_id}/accept", summary="Văn thư cho phép tiếp nhận văn bản đang tạm giữ")
+    async def accept_held(doc_id: str, decision: ClerkDecision) -> dict[str, Any]:
+        return await _review(release_held(bridge.deps, doc_id, decision.clerk))
+
+    @app.post("/api/documents/{doc_id}/reject", summary="Văn thư từ chối văn bản đang tạm giữ")
+    async def reject_held_doc(doc_id: str, decision: ClerkDecision) -> dict[str, Any]:
+        return await _review(reject_held(bridge.deps, doc_id, decision.clerk, decision.reason))
+
+    async def _review(decision: Awaitable[Document]) -> dict[str, Any]:
+        try:
+            doc = await decision
+        except DocumentNotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
+        except ReviewError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        bridge.wake.set()
+        return document_summary(doc)
 
     @app.get("/api/register/{organ_id}/{book}", summary="Sổ đăng ký văn bản đến (den) / đi (di)")
     async def register(organ_id: str, book: Book, year: int | None = None) -> list[dict[str, Any]]:

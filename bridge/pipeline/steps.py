@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import fields
 
+from bridge.pipeline.attachment_checks import check_completeness, main_pdf, scan, verify_signatures
 from bridge.pipeline.inspection import Inspection
 from bridge.services.deps import Deps
+from core.agency import SenderPolicy
 from core.metadata import DeclaredMetadata, missing_required, parse_metadata_lines
-from core.ports import ScannerUnavailable, ScanVerdict
 
 Step = Callable[[Inspection, Deps], Awaitable[str]]
 
@@ -44,7 +46,13 @@ async def screen_loops(ins: Inspection, deps: Deps) -> str:
 
 async def identify_sender(ins: Inspection, deps: Deps) -> str:
     assert ins.message is not None
-    address = ins.message.sender_address
+    try:
+        address = deps.normalise_address(ins.message.sender_address)
+    except ValueError as exc:
+        ins.reject("sender.invalid", str(exc))
+        ins.halted = True
+        return f"Địa chỉ người gửi không hợp lệ: {ins.message.sender_address}"
+    ins.note("sender", address)
     ins.agency = ins.directory.by_email(address)
     if ins.agency is None:
         ins.reject(
@@ -53,21 +61,29 @@ async def identify_sender(ins: Inspection, deps: Deps) -> str:
             "văn bản chỉ được nhận từ hộp thư công vụ đã đăng ký.",
         )
         return f"Không tìm thấy cơ quan gửi cho {address}"
+    ins.note("agency", str(ins.agency.organ_id))
     return f"Cơ quan gửi: {ins.agency.name} ({ins.agency.organ_id})"
 
 
 async def authenticate(ins: Inspection, deps: Deps) -> str:
-    """DKIM/SPF, when an authenticator is configured; the agency's policy says whether DKIM must pass."""
+    """DKIM/SPF when configured. Agencies with policy DKIM need an aligned DKIM pass (d= is the From domain)."""
+    needs_dkim = ins.agency is not None and ins.agency.sender_policy == SenderPolicy.DKIM
     if deps.authenticator is None or ins.message is None:
+        if needs_dkim:
+            ins.hold("sender.dkim_unchecked", "Chưa kiểm tra được chữ ký DKIM của thư; văn thư sẽ xem xét.")
         return "Không cấu hình kiểm tra DKIM/SPF"
     result = await deps.authenticator.check(
         ins.raw, client_ip=ins.facts.get("peer_ip", ""), helo="", mail_from=ins.inbound.envelope_from
     )
-    ins.facts["auth"] = {"dkim": result.dkim, "spf": result.spf, "aligned": result.aligned}
-    needs_dkim = ins.agency is not None and ins.agency.sender_policy == "dkim"
-    if needs_dkim and not (result.dkim == "pass" and result.aligned):
+    ins.note(
+        "auth",
+        {"dkim": result.dkim, "dkim_domain": result.dkim_domain, "spf": result.spf, "aligned": result.aligned},
+    )
+    if needs_dkim and result.dkim == "temperror":
+        ins.retry("sender.dkim_temperror", "Tạm thời không tra cứu được khóa DKIM (lỗi DNS); sẽ kiểm tra lại.")
+    elif needs_dkim and not result.dkim_aligned:
         ins.reject("sender.dkim", "Thư không có chữ ký DKIM hợp lệ của tên miền cơ quan gửi (thư có thể bị giả mạo).")
-    return f"DKIM: {result.dkim}, SPF: {result.spf}"
+    return f"DKIM: {result.dkim}" + (f" ({result.dkim_domain})" if result.dkim_domain else "") + f", SPF: {result.spf}"
 
 
 async def collect_pdfs(ins: Inspection, deps: Deps) -> str:
@@ -80,40 +96,27 @@ async def collect_pdfs(ins: Inspection, deps: Deps) -> str:
     return f"{len(ins.pdfs)} tệp PDF: " + ", ".join(a.filename for a in ins.pdfs)
 
 
-async def scan(ins: Inspection, deps: Deps) -> str:
-    """Fail closed: with no scanner configured documents pass only when the operator said so."""
-    if deps.scanner is None:
-        return "Không cấu hình quét virus (clamd)"
-    assert ins.message is not None
-    for att in ins.message.attachments:
-        try:
-            result = await deps.scanner.scan(att.data)
-        except ScannerUnavailable as exc:
-            ins.retry("scan.unavailable", f"Máy quét virus tạm thời không hoạt động ({exc}); sẽ quét lại.")
-            ins.halted = True
-            return "Máy quét virus không sẵn sàng"
-        if result.verdict is ScanVerdict.INFECTED:
-            ins.facts["virus"] = result.signature
-            ins.reject("scan.infected", f"Tệp {att.filename} chứa mã độc ({result.signature}).")
-            ins.halted = True
-            return f"Phát hiện mã độc {result.signature}"
-    return f"Đã quét {len(ins.message.attachments)} tệp: sạch"
-
-
 async def extract_metadata(ins: Inspection, deps: Deps) -> str:
-    """Explicit `Key: value` lines in the mail win over what the PDF text says."""
+    """Explicit `Key: value` lines in the mail win over what the PDF text says. Missing ⇒ hold, bad ⇒ reject."""
     assert ins.message is not None
     declared = parse_metadata_lines(ins.message.body_text)
+    ins.facts["declared_pages"] = declared.page_amount
+    main = main_pdf(ins)
     from_pdf = DeclaredMetadata()
-    if deps.extract_pdf_metadata is not None and ins.pdfs:
-        from_pdf = await deps.extract_pdf_metadata(ins.pdfs[0].data)
+    if deps.extract_pdf_metadata is not None and main is not None:
+        from_pdf = await deps.extract_pdf_metadata(main.data)
     ins.meta = declared.merged_over(from_pdf)
     for problem in declared.problems:
         ins.reject("metadata.invalid", problem)
     missing = missing_required(ins.meta)
     if missing:
-        ins.reject("metadata.missing", "Thiếu thông tin bắt buộc của văn bản: " + ", ".join(missing) + ".")
+        ins.hold("metadata.missing", "Thiếu thông tin bắt buộc của văn bản: " + ", ".join(missing) + ".")
+    ins.note("metadata_source", {"from_pdf": sorted(_filled(from_pdf) - _filled(declared)), "missing": missing})
     return "Đã đọc thông tin văn bản" + (f"; thiếu: {', '.join(missing)}" if missing else "")
+
+
+def _filled(meta: DeclaredMetadata) -> set[str]:
+    return {f.name for f in fields(meta) if f.name != "problems" and getattr(meta, f.name) not in (None, "", [])}
 
 
 async def resolve_recipients(ins: Inspection, deps: Deps) -> str:
@@ -138,5 +141,7 @@ STEPS: list[tuple[str, Step]] = [
     ("collect_pdfs", collect_pdfs),
     ("scan", scan),
     ("extract_metadata", extract_metadata),
+    ("check_completeness", check_completeness),
+    ("verify_signatures", verify_signatures),
     ("resolve_recipients", resolve_recipients),
 ]

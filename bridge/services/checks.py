@@ -43,11 +43,12 @@ def policy_from(checks: Checks) -> CheckPolicy:
 
 def configure_checks(deps: Deps, checks: Checks, *, dns_resolver: Any = None) -> None:
     """Concrete adapters for the checks, from `[checks]` settings. Imports adapters lazily (composition only)."""
-    from mail.auth import SenderAuthenticator
+    from mail.auth import SenderAuthenticator, normalise_address
     from signing.completeness import check_attachment_set, check_pdf_async
     from signing.pdf_text import extract_metadata_async
 
     deps.checks = policy_from(checks)
+    deps.normalise_address = normalise_address
     deps.require_signature = checks.require_signature
     deps.extract_pdf_metadata = extract_metadata_async
     deps.check_pdf = check_pdf_async

@@ -35,3 +35,4 @@ class Deps:
     check_pdf: Callable[..., Any] | None = None  # async (pdf, declared_pages=) -> CompletenessReport
     check_attachments: Callable[..., Any] | None = None  # (attachments, declared_appendixes) -> list[Reason]
     checks: CheckPolicy = field(default_factory=CheckPolicy)
+    normalise_address: Callable[[str], str] = field(default=lambda text: text.strip().lower())  # raises ValueError

@@ -18,6 +18,7 @@ from core.verdict import Outcome
 
 VIETNAM = timezone(timedelta(hours=7))  # the register year turns at local midnight
 
+_MAX_TRAIL = 200  # a document waiting days for clamd keeps only its latest attempts
 _STATE = {Outcome.REJECT: ProcessingState.REJECTED, Outcome.HOLD: ProcessingState.HELD}
 
 
@@ -26,19 +27,29 @@ async def process_inbound(deps: Deps, job: OutboxJob) -> None:
     async with deps.uow() as uow:
         record = await uow.inbound.get(inbound_id)
         agencies = await uow.agencies.list()
+        earlier = await uow.documents.by_inbound(inbound_id)
     if record is None:
         raise jobs.GiveUp(f"inbound {inbound_id} not found")
+    if earlier is not None and not waiting_for_retry(earlier):  # a clerk decided meanwhile
+        async with deps.uow() as uow:
+            await uow.outbox.complete(job.id)
+            await uow.commit()
+        return
     raw = await deps.blobs.get(record.raw_sha256)
     ins = Inspection(record, raw, Directory(agencies), Channel(record.channel))
     await run_pipeline(ins, deps)
-    if ins.outcome is Outcome.RETRY:
-        raise jobs.RetryLater("; ".join(r.message for r in ins.reasons if r.outcome is Outcome.RETRY))
     doc = await _document(deps, ins)
+    if ins.outcome is Outcome.RETRY:
+        await _wait_and_retry(deps, job, ins, doc)
+        return
     async with deps.uow() as uow:
+        earlier = await uow.documents.by_inbound(record.id)  # held while a dependency was down
+        if earlier is not None:
+            doc.id = earlier.id
         await _check_duplicate(uow, ins, doc)
         doc.state = _STATE.get(ins.outcome, ProcessingState.REGISTERED)
-        doc.reasons, doc.trail = list(ins.reasons), list(ins.trail)
-        await uow.documents.add(doc)
+        doc.reasons, doc.trail = list(ins.reasons), [*(earlier.trail if earlier else []), *ins.trail]
+        await (uow.documents.update(doc) if earlier is not None else uow.documents.add(doc))
         if doc.state is ProcessingState.REGISTERED:
             await register_outgoing(uow, deps, doc)
         elif not ins.silent and doc.reply_to:
@@ -47,6 +58,30 @@ async def process_inbound(deps: Deps, job: OutboxJob) -> None:
         await uow.inbound.set_state(record.id, InboundState.DONE)
         await uow.outbox.complete(job.id)
         await uow.commit()
+
+
+async def _wait_and_retry(deps: Deps, job: OutboxJob, ins: Inspection, doc: Document) -> None:
+    """A dependency (clamd, DNS) is down: show the document as held-for-retry and run the job again later.
+
+    The job reschedules itself with a capped delay instead of raising RetryLater, so the worker never buries
+    a document only because clamd stayed down longer than max_attempts backoffs: it is processed when clamd
+    returns, without the sender resending. Nothing is sent to the sender meanwhile."""
+    why = "; ".join(r.message for r in ins.reasons if r.outcome is Outcome.RETRY)
+    delay = min(deps.checks.scan_retry_max_delay, 2.0 * 2 ** min(job.attempts, 10))
+    async with deps.uow() as uow:
+        earlier = await uow.documents.by_inbound(ins.inbound.id)
+        if earlier is not None:
+            doc.id = earlier.id
+        doc.state, doc.reasons = ProcessingState.HELD, list(ins.reasons)
+        doc.trail = [*(earlier.trail if earlier else []), *ins.trail][-_MAX_TRAIL:]
+        await (uow.documents.update(doc) if earlier is not None else uow.documents.add(doc))
+        await uow.outbox.retry_later(job.id, why, deps.clock.now() + timedelta(seconds=delay))
+        await uow.commit()
+
+
+def waiting_for_retry(doc: Document) -> bool:
+    """Held only because a dependency was down: the checks are not finished, a clerk cannot release it."""
+    return any(r.outcome is Outcome.RETRY for r in doc.reasons)
 
 
 async def register_outgoing(uow, deps: Deps, doc: Document) -> None:  # type: ignore[no-untyped-def]
@@ -70,7 +105,7 @@ async def _check_duplicate(uow, ins: Inspection, doc: Document) -> None:  # type
     if not doc.document_id or ins.outcome is not Outcome.CONTINUE:
         return
     other = await uow.documents.by_document_id(doc.document_id)
-    if other is not None and other.state in (ProcessingState.REGISTERED, ProcessingState.HELD):
+    if other is not None and other.id != doc.id and other.state in (ProcessingState.REGISTERED, ProcessingState.HELD):
         ins.reject(
             "document.duplicate",
             f"Văn bản số {doc.display_code} ngày {doc.issued_date:%d/%m/%Y} của cơ quan này đã được gửi trước đó.",
@@ -81,8 +116,10 @@ async def _document(deps: Deps, ins: Inspection) -> Document:
     msg, meta = ins.message, ins.meta
     attachments = []
     for att in msg.attachments if msg else []:
-        sha = await deps.blobs.put(att.data)
-        attachments.append(Attachment(att.filename, att.content_type, sha, len(att.data)))
+        sha = await deps.blobs.put(att.data)  # infected files too: kept as evidence, marked, never relayed
+        virus = ins.quarantined.get(att.filename)
+        note = f"Đã cách ly: chứa mã độc {virus}" if virus else ""
+        attachments.append(Attachment(att.filename, att.content_type, sha, len(att.data), note))
     return Document(
         id=uuid.uuid4().hex,
         direction=Direction.OUTGOING,
