@@ -1,0 +1,46 @@
+"""core.ports.Notifier over a python-telegram-bot Bot: send a message with inline buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.ports import Button, ChatRefused, ChatUnavailable
+
+MAX_TEXT = 4096  # Telegram's limit for one message
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """Up to three buttons side by side; longer lists (choices of people) one per row."""
+    if not buttons:
+        return None
+    keys = [InlineKeyboardButton(label, callback_data=data) for label, data in buttons]
+    rows = [keys] if len(keys) <= 3 else [[k] for k in keys]
+    return InlineKeyboardMarkup(rows)
+
+
+def fit(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+class TelegramNotifier:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def notify(self, chat_id: str, text: str, buttons: Sequence[Button] = ()) -> str:
+        """The sent message's id. Raises ChatUnavailable (retry) or ChatRefused (do not)."""
+        try:
+            await self.bot.initialize()  # no-op once done; the Bot API may have been down at start-up
+            msg = await self.bot.send_message(chat_id=chat_id, text=fit(text), reply_markup=keyboard(buttons))
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise ChatUnavailable(f"Telegram giới hạn tốc độ, thử lại sau {seconds:g} giây", seconds) from exc
+        except (Forbidden, BadRequest) as exc:
+            raise ChatRefused(f"Telegram từ chối: {exc}") from exc
+        except (NetworkError, TelegramError) as exc:
+            raise ChatUnavailable(f"Không kết nối được Telegram: {exc}") from exc
+        return str(msg.message_id)
