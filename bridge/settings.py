@@ -52,6 +52,8 @@ class Api:
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = 8080
+    # a read-only bearer token (provincial monitor scope) for scrapers and scripts; "" = none
+    machine_token: str = ""
 
 
 @dataclass
