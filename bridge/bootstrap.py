@@ -121,3 +121,27 @@ async def import_directory(bridge: Bridge, path: str | Path) -> int:
             await uow.agencies.upsert(agency)
         await uow.commit()
     return len(agencies)
+
+
+@dataclass
+class Access:
+    """Users, sessions, tokens and the audit log (dashboard and API)."""
+
+    store: Any
+    audit: Any
+    accounts: Any
+
+
+def access(bridge: Bridge) -> Access:
+    """Built on first use and kept on the bridge."""
+    if (found := getattr(bridge, "_access", None)) is not None:
+        return found  # type: ignore[no-any-return]
+    from bridge.services.accounts import Accounts
+    from bridge.services.audit import AuditLog
+    from storage.access import AccessStore
+
+    store = AccessStore(bridge.engine)
+    audit = AuditLog(store, bridge.deps.clock)
+    made = Access(store, audit, Accounts(store, audit, bridge.deps.clock))
+    bridge._access = made  # type: ignore[attr-defined]
+    return made

@@ -4,66 +4,101 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel
 
+from bridge.api.auth import can_act, can_see, check_organ, csrf_header, organ_scope, require_roles, require_user
+from bridge.api.metrics import metrics_router, readiness
+from bridge.api.monitoring import bridge_access, monitoring_router
 from bridge.api.views import document_detail, document_summary, plain
 from bridge.services.checks_review import DocumentNotFound, ReviewError, reject_held, release_held
-from core.document import Book, Document
+from core.access import Role, User
+from core.document import Book, Document, ProcessingState
 from core.organ_id import InvalidOrganId, OrganId
+from core.records import OutboxState
 
 
 class ClerkDecision(BaseModel):
-    clerk: str
+    clerk: str = ""  # ignored when signed in: the decision is recorded under the signed-in user
     reason: str = ""
 
 
 def create_app(bridge: Any) -> FastAPI:
     app = FastAPI(title="edoc-bridge", description="Cầu nối văn bản điện tử — API", version="0.1.0")
     uow = bridge.deps.uow
+    app.state.access = bridge_access(bridge).accounts
+    app.state.machine_token = bridge.settings.api.machine_token
+    app.include_router(monitoring_router(bridge))
+    app.include_router(metrics_router(bridge))
+    from bridge.web.routes import install
+
+    install(app, bridge)
+
+    async def acting_on_document(
+        doc_id: str, user: Annotated[User, Depends(require_user)], _: None = Depends(csrf_header)
+    ) -> User:
+        """Clerks and leaders act on their agency's documents, admins on any; others get 404/403."""
+        async with uow() as u:
+            doc = await u.documents.get(doc_id)
+        if doc is None or not can_see(user, doc):
+            raise HTTPException(404, "Không tìm thấy văn bản")
+        if not can_act(user, doc):
+            raise HTTPException(403, "Không có quyền thực hiện thao tác này")
+        return user
 
     @app.get("/healthz", summary="Tiến trình còn sống")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="Cơ sở dữ liệu sẵn sàng")
+    @app.get("/readyz", summary="Sẵn sàng: cơ sở dữ liệu, clamd, trục liên thông")
     async def readyz() -> dict[str, Any]:
-        try:
-            async with uow() as u:
-                await u.agencies.list()
-        except Exception as exc:
-            raise HTTPException(503, f"Cơ sở dữ liệu không sẵn sàng: {exc}") from exc
-        return {"status": "ready"}
+        checks = await readiness(bridge)
+        if any(v.startswith("lỗi") for v in checks.values()):
+            raise HTTPException(503, {"status": "not ready", "checks": checks})
+        return {"status": "ready", "checks": checks}
 
     @app.get("/api/documents", summary="Tìm văn bản trong sổ")
     async def documents(
-        q: str | None = None, state: str | None = None, limit: int = 50, offset: int = 0
+        user: Annotated[User, Depends(require_user)],
+        q: str | None = None,
+        state: ProcessingState | None = None,
+        limit: int = 50,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
         async with uow() as u:
-            docs = await u.documents.search(text=q, state=state, limit=min(limit, 500), offset=offset)
+            docs = await u.documents.search(
+                text=q, organ=organ_scope(user), state=state, limit=min(limit, 500), offset=offset
+            )
         return [document_summary(d) for d in docs]
 
     @app.get("/api/documents/{doc_id}", summary="Chi tiết văn bản: thông tin, bước kiểm tra, sổ, trạng thái")
-    async def document(doc_id: str) -> dict[str, Any]:
+    async def document(doc_id: str, user: Annotated[User, Depends(require_user)]) -> dict[str, Any]:
         async with uow() as u:
             doc = await u.documents.get(doc_id)
-            if doc is None:
+            if doc is None or not can_see(user, doc):
                 raise HTTPException(404, "Không tìm thấy văn bản")
             entries = await u.register.for_document(doc_id)
             statuses = await u.statuses.all_for(doc_id)
         return document_detail(doc, entries, statuses)
 
     @app.post("/api/documents/{doc_id}/accept", summary="Văn thư cho phép tiếp nhận văn bản đang tạm giữ")
-    async def accept_held(doc_id: str, decision: ClerkDecision) -> dict[str, Any]:
-        return await _review(release_held(bridge.deps, doc_id, decision.clerk))
+    async def accept_held(
+        doc_id: str, decision: ClerkDecision, user: User = Depends(acting_on_document)
+    ) -> dict[str, Any]:
+        return await _review(release_held(bridge.deps, doc_id, user.username), user, "document.release", doc_id)
 
     @app.post("/api/documents/{doc_id}/reject", summary="Văn thư từ chối văn bản đang tạm giữ")
-    async def reject_held_doc(doc_id: str, decision: ClerkDecision) -> dict[str, Any]:
-        return await _review(reject_held(bridge.deps, doc_id, decision.clerk, decision.reason))
+    async def reject_held_doc(
+        doc_id: str, decision: ClerkDecision, user: User = Depends(acting_on_document)
+    ) -> dict[str, Any]:
+        rejecting = reject_held(bridge.deps, doc_id, user.username, decision.reason)
+        return await _review(rejecting, user, "document.reject", doc_id, reason=decision.reason)
 
-    async def _review(decision: Awaitable[Document]) -> dict[str, Any]:
+    async def _review(
+        decision: Awaitable[Document], user: User, action: str, doc_id: str, **details: Any
+    ) -> dict[str, Any]:
         try:
             doc = await decision
         except DocumentNotFound as exc:
@@ -71,10 +106,14 @@ def create_app(bridge: Any) -> FastAPI:
         except ReviewError as exc:
             raise HTTPException(409, str(exc)) from exc
         bridge.wake.set()
+        await bridge_access(bridge).audit.record(user.username, action, doc_id, **details)
         return document_summary(doc)
 
     @app.get("/api/register/{organ_id}/{book}", summary="Sổ đăng ký văn bản đến (den) / đi (di)")
-    async def register(organ_id: str, book: Book, year: int | None = None) -> list[dict[str, Any]]:
+    async def register(
+        organ_id: str, book: Book, user: Annotated[User, Depends(require_user)], year: int | None = None
+    ) -> list[dict[str, Any]]:
+        check_organ(user, organ_id)
         try:
             organ = OrganId.parse(organ_id)
         except InvalidOrganId as exc:
@@ -84,14 +123,21 @@ def create_app(bridge: Any) -> FastAPI:
         return [plain(e) for e in entries]
 
     @app.get("/api/outbox", summary="Hàng đợi gửi đi và thư chết")
-    async def outbox(state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    async def outbox(
+        _: Annotated[User, Depends(require_roles(Role.ADMIN, Role.MONITOR))],
+        state: OutboxState | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
         return [plain(j) for j in await bridge.queue.list(state=state, limit=limit)]
 
     @app.post("/api/outbox/{job_id}/requeue", summary="Đưa lại một việc (thư chết) vào hàng đợi")
-    async def requeue(job_id: int) -> dict[str, Any]:
+    async def requeue(
+        job_id: int, user: Annotated[User, Depends(require_roles(Role.ADMIN))], _: None = Depends(csrf_header)
+    ) -> dict[str, Any]:
         if not await bridge.queue.requeue(job_id):
             raise HTTPException(404, "Không tìm thấy việc trong hàng đợi")
         bridge.wake.set()
+        await bridge_access(bridge).audit.record(user.username, "outbox.requeue", str(job_id))
         return {"requeued": job_id}
 
     return app

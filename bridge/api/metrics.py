@@ -1,0 +1,149 @@
+"""Prometheus `/metrics` (figures read from the database at scrape time, so every process reports the same truth)
+and the readiness checks behind `/readyz` (database, clamd, axis)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+
+from bridge.reports.dashboard import pollers_health
+from bridge.reports.facts import step_durations
+from core.document import ProcessingState
+from core.verdict import Outcome
+
+RECENT = timedelta(days=1)  # window for the step duration histograms
+BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class _Families:
+    """A registry collector that yields metric families computed beforehand."""
+
+    def __init__(self, families: list[Any]) -> None:
+        self._families = families
+
+    def collect(self) -> list[Any]:
+        return self._families
+
+
+def histogram(name: str, doc: str, values: list[float]) -> HistogramMetricFamily:
+    buckets = [(str(b), sum(1 for v in values if v <= b)) for b in BUCKETS] + [("+Inf", len(values))]
+    return HistogramMetricFamily(name, doc, buckets=buckets, sum_value=sum(values))
+
+
+async def collect(bridge: Any) -> list[Any]:
+    deps = bridge.deps
+    now = deps.clock.now()
+    async with deps.uow() as u:
+        by_state = {s: await u.documents.count(state=s) for s in ProcessingState}
+        recent = await u.documents.search(date_from=now - RECENT, limit=2000)
+        rejected = await u.documents.search(state=ProcessingState.REJECTED, limit=10000)
+    stats = await bridge.queue.stats()
+    jobs = await bridge.queue.list(limit=10000)
+    fam: list[Any] = []
+    received = CounterMetricFamily(
+        "edoc_documents_received", "Văn bản đã nhận, theo trạng thái xử lý", labels=["state"]
+    )
+    for s, n in by_state.items():
+        received.add_metric([s.value], n)
+    fam.append(received)
+    accepted = CounterMetricFamily("edoc_documents_accepted", "Văn bản được tiếp nhận (vào sổ)")
+    accepted.add_metric([], by_state[ProcessingState.REGISTERED])
+    fam.append(accepted)
+    reasons = Counter(r.code for d in rejected for r in d.reasons if r.outcome is Outcome.REJECT)
+    rej = CounterMetricFamily("edoc_documents_rejected", "Văn bản bị từ chối, theo mã lý do", labels=["reason"])
+    for code, n in sorted(reasons.items()):
+        rej.add_metric([code], n)
+    fam.append(rej)
+    relay = [j for j in jobs if j.kind == "relay"]
+    attempts = CounterMetricFamily("edoc_relay_attempts", "Số lần gửi lên trục (tổng số lần thử)")
+    attempts.add_metric([], sum(j.attempts for j in relay))
+    failures = CounterMetricFamily("edoc_relay_failures", "Lần gửi lên trục thất bại (đang chờ thử lại hoặc thư chết)")
+    failures.add_metric([], sum(max(j.attempts - (j.state.value == "done"), 0) for j in relay if j.last_error))
+    depth = GaugeMetricFamily("edoc_outbox_jobs", "Việc trong hàng đợi, theo trạng thái", labels=["state"])
+    for s, n in stats.counts.items():
+        depth.add_metric([s.value], n)
+    age = GaugeMetricFamily("edoc_outbox_oldest_todo_age_seconds", "Tuổi của việc chờ lâu nhất")
+    age.add_metric([], stats.oldest_todo_age.total_seconds() if stats.oldest_todo_age else 0.0)
+    fam += [attempts, failures, depth, age]
+    fam.append(
+        histogram(
+            "edoc_scan_duration_seconds",
+            "Thời gian quét virus (24 giờ qua)",
+            [x for d in recent for x in step_durations(d, "scan")],
+        )
+    )
+    fam.append(
+        histogram(
+            "edoc_signature_duration_seconds",
+            "Thời gian kiểm tra chữ ký số (24 giờ qua)",
+            [x for d in recent for x in step_durations(d, "signature")],
+        )
+    )
+    pollers = pollers_health(bridge, now) or []
+    last = GaugeMetricFamily(
+        "edoc_poller_last_success_age_seconds", "Thời gian từ lần thăm dò hộp thư thành công", labels=["mailbox"]
+    )
+    for p in pollers:
+        if p["last_success_age_seconds"] is not None:
+            last.add_metric([p["mailbox"]], p["last_success_age_seconds"])
+    fam.append(last)
+    return fam
+
+
+async def check_database(bridge: Any) -> str:
+    async with bridge.deps.uow() as u:
+        await u.agencies.list()
+    return "ok"
+
+
+async def check_clamd(bridge: Any) -> str:
+    ping = getattr(bridge.deps.scanner, "ping", None)
+    if ping is None:
+        return "không cấu hình"
+    if not await ping():
+        raise RuntimeError("clamd không trả lời PING")
+    return "ok"
+
+
+async def check_axis(bridge: Any) -> str:
+    """The axis answers on its TCP port (any HTTP answer will do; no document is sent)."""
+    parts = urlsplit(bridge.settings.axis.base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), 3)
+    writer.close()
+    return "ok"
+
+
+async def readiness(bridge: Any) -> dict[str, str]:
+    checks = {"database": check_database, "clamd": check_clamd, "axis": check_axis}
+    out: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            out[name] = await asyncio.wait_for(check(bridge), 5)
+        except Exception as exc:
+            out[name] = f"lỗi: {type(exc).__name__}: {exc}"
+    return out
+
+
+def metrics_router(bridge: Any) -> APIRouter:
+    router = APIRouter(tags=["vận hành"])
+
+    @router.get(
+        "/metrics",
+        summary="Số đo Prometheus",
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+    )
+    async def metrics() -> Response:
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_Families(await collect(bridge)))  # type: ignore[arg-type]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router

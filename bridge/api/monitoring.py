@@ -1,0 +1,143 @@
+"""JSON and file routes for the Provincial Office: dashboard figures, held documents, period report, register
+exports, audit log. Every route needs a user; clerks and leaders see their agency only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+
+from bridge.api.auth import check_organ, organ_scope, require_roles, require_user
+from bridge.api.views import document_summary, plain
+from bridge.reports.dashboard import agency_names, dashboard, held_documents, pollers_health
+from bridge.reports.export import report_pdf, report_xlsx, rows_csv, rows_xlsx
+from bridge.reports.facts import VIETNAM, load_facts
+from bridge.reports.period import PeriodReport, build_report, default_period
+from bridge.reports.register_book import COLUMNS, TITLES, book_rows
+from core.access import Role, User
+from core.document import Book
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_TYPES = {"xlsx": XLSX, "pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
+
+
+def attachment(data: bytes, fmt: str, name: str) -> Response:
+    return Response(data, media_type=FILE_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def period_report(bridge: Any, user: User, start: date | None, end: date | None) -> PeriodReport:
+    now = bridge.deps.clock.now()
+    if start is None or end is None:
+        start, end = default_period(now.astimezone(VIETNAM).date())
+    if end < start:
+        raise HTTPException(422, "Ngày kết thúc phải sau ngày bắt đầu")
+    scope = organ_scope(user)
+    facts = await load_facts(bridge.deps.uow, start, end, organ=scope)
+    return build_report(facts, await agency_names(bridge.deps.uow), start, end, now, only=scope)
+
+
+def report_json(r: PeriodReport) -> dict[str, Any]:
+    def section(s: Any) -> dict[str, Any]:
+        return {
+            "total": s.total,
+            "rejected": s.rejected,
+            "held": s.held,
+            "overdue": s.overdue,
+            "by_form": dict(s.by_form),
+            "by_type": dict(s.by_type),
+            "by_method": dict(s.by_method),
+            "rejections": dict(s.rejections),
+        }
+
+    return {
+        "from": r.start.isoformat(),
+        "to": r.end.isoformat(),
+        "total": section(r.total),
+        "notes": r.notes,
+        "agencies": [{"organ_id": o, "name": n, **section(s)} for o, n, s in r.agencies],
+    }
+
+
+def monitoring_router(bridge: Any) -> APIRouter:
+    router = APIRouter(tags=["giám sát"])
+    uow = bridge.deps.uow
+
+    @router.get("/api/dashboard", summary="Số liệu bảng điều khiển: lưu lượng theo ngày, phễu trạng thái, theo cơ quan")
+    async def dashboard_api(
+        user: Annotated[User, Depends(require_user)], days: Annotated[int, Query(ge=1, le=366)] = 30
+    ) -> dict[str, Any]:
+        now = bridge.deps.clock.now()
+        d = await dashboard(uow, now, organ_scope(user), days)
+        return {
+            "from": d.start.isoformat(),
+            "to": d.end.isoformat(),
+            "days": [x.isoformat() for x in d.days],
+            "series": d.series,
+            "funnel": [{"stage": s, "count": n} for s, n in d.funnel],
+            "agencies": [plain(r) for r in d.agencies],
+            "pollers": pollers_health(bridge, now) if organ_scope(user) is None else None,
+        }
+
+    @router.get("/api/held", summary="Văn bản đang giữ chờ văn thư, kèm lý do")
+    async def held(user: Annotated[User, Depends(require_user)]) -> list[dict[str, Any]]:
+        docs = await held_documents(uow, organ_scope(user))
+        return [{**document_summary(d), "reasons": plain(d.reasons)} for d in docs]
+
+    @router.get(
+        "/api/reports/period",
+        summary="Báo cáo định kỳ (Điều 24 NĐ 30/2020): JSON, XLSX hoặc PDF",
+        responses={200: {"content": {XLSX: {}, "application/pdf": {}}}},
+    )
+    async def report(
+        user: Annotated[User, Depends(require_user)],
+        start: Annotated[date | None, Query(alias="from", description="Từ ngày (mặc định: nửa năm trước)")] = None,
+        end: Annotated[date | None, Query(alias="to", description="Đến ngày")] = None,
+        format: Annotated[str, Query(pattern="^(json|xlsx|pdf)$")] = "json",
+    ) -> Any:
+        r = await period_report(bridge, user, start, end)
+        name = f"bao-cao-{r.start:%Y%m%d}-{r.end:%Y%m%d}.{format}"
+        if format == "xlsx":
+            return attachment(report_xlsx(r), "xlsx", name)
+        if format == "pdf":
+            return attachment(report_pdf(r), "pdf", name)
+        return report_json(r)
+
+    @router.get(
+        "/api/register/{organ_id}/{book}/export",
+        summary="Xuất sổ đến/đi theo mẫu NĐ 30 (CSV hoặc XLSX)",
+        responses={200: {"content": {XLSX: {}, "text/csv": {}}}},
+    )
+    async def register_export(
+        user: Annotated[User, Depends(require_user)],
+        organ_id: str,
+        book: Book,
+        year: int | None = None,
+        format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
+    ) -> Response:
+        check_organ(user, organ_id)
+        year = year or datetime.now(UTC).astimezone(VIETNAM).year
+        rows = await book_rows(uow, organ_id, book, year)
+        name = f"so-{book.value}-{organ_id}-{year}.{format}"
+        if format == "xlsx":
+            return attachment(rows_xlsx(TITLES[book], COLUMNS[book], rows), "xlsx", name)
+        return attachment(rows_csv(COLUMNS[book], rows), "csv", name)
+
+    @router.get("/api/audit", summary="Nhật ký kiểm toán (chỉ quản trị)")
+    async def audit(
+        _: Annotated[User, Depends(require_roles(Role.ADMIN))], limit: Annotated[int, Query(le=1000)] = 100
+    ) -> list[dict[str, Any]]:
+        return [plain(e) for e in await bridge_access(bridge).store.recent_audit(limit)]
+
+    @router.get("/api/audit/verify", summary="Kiểm tra chuỗi băm của nhật ký kiểm toán (chỉ quản trị)")
+    async def audit_verify(_: Annotated[User, Depends(require_roles(Role.ADMIN, Role.MONITOR))]) -> dict[str, Any]:
+        v = await bridge_access(bridge).audit.verify()
+        return {"ok": v.ok, "checked": v.checked, "first_bad": v.first_bad, "problem": v.problem}
+
+    return router
+
+
+def bridge_access(bridge: Any) -> Any:
+    from bridge.bootstrap import access
+
+    return access(bridge)

@@ -1,0 +1,1 @@
+"""Server-rendered Vietnamese pages (Jinja2, no JavaScript build step)."""
