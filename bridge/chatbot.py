@@ -1,0 +1,89 @@
+"""Wiring of the chatbot into a running bridge: the PTB application, the notifier, and the loops that queue
+notifications (registration sweep), escalations and digests. Called from bridge.service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from bridge.services import notifications
+from bridge.services.chat import ChatDesk
+
+log = logging.getLogger(__name__)
+
+
+def chat_desk(bridge: Any) -> ChatDesk:
+    intake = bridge.settings.smtp_in.intake_addresses
+    return ChatDesk(bridge.deps, bridge.wake.set, intake[0] if intake else "")
+
+
+def build_chatbot(bridge: Any) -> Any:
+    """The ChatBot for the settings, its notifier set as deps.notifier; None when the bot is disabled."""
+    cfg = bridge.settings.bot
+    if not cfg.enabled or not cfg.token:
+        return None
+    from bot.app import BotConfig, ChatBot
+
+    config = BotConfig(
+        token=cfg.token,
+        base_url=cfg.base_url,
+        base_file_url=cfg.base_file_url,
+        mode=cfg.mode,
+        poll_timeout=cfg.poll_timeout,
+        webhook_url=cfg.webhook_url,
+        webhook_secret=cfg.webhook_secret,
+    )
+    chatbot = ChatBot(config, chat_desk(bridge))
+    bridge.deps.notifier = chatbot.notifier
+    bridge.chatbot = chatbot
+    return chatbot
+
+
+def start_chatbot(bridge: Any, tg: asyncio.TaskGroup, stop: asyncio.Event) -> None:
+    chatbot = build_chatbot(bridge)
+    if chatbot is None:
+        return
+    cfg = bridge.settings.bot
+    tg.create_task(chatbot.run(stop), name="chatbot")
+    tg.create_task(_every(cfg.sweep_interval, stop, lambda: _sweep(bridge)), name="chatbot:sweep")
+    after = timedelta(minutes=cfg.escalate_after_minutes)
+    escalate = lambda: notifications.sweep_escalations(bridge.deps, after)  # noqa: E731
+    tg.create_task(_every(max(1.0, cfg.sweep_interval), stop, escalate), name="chatbot:escalate")
+    tg.create_task(_digests(bridge, stop), name="chatbot:digest")
+
+
+async def _sweep(bridge: Any) -> int:
+    queued = await notifications.sweep_registrations(bridge.deps)
+    if queued:
+        bridge.wake.set()
+    return queued
+
+
+async def _every(interval: float, stop: asyncio.Event, work: Callable[[], Awaitable[Any]]) -> None:
+    while not stop.is_set():
+        try:
+            await work()
+        except Exception:  # the database may be briefly unavailable: keep looping
+            log.exception("chatbot background work failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
+async def _digests(bridge: Any, stop: asyncio.Event) -> None:
+    times = bridge.settings.bot.digest_times
+    while times and not stop.is_set():
+        at, slot = notifications.next_slot(bridge.deps.clock.now(), times)
+        wait = (at - bridge.deps.clock.now()).total_seconds()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(0.0, wait))
+        if stop.is_set():
+            return
+        try:
+            if await notifications.queue_digest(bridge.deps, slot):
+                bridge.wake.set()
+        except Exception:
+            log.exception("digest failed")
