@@ -153,7 +153,10 @@ def _judge(ins: Inspection, r: SignatureReport, filename: str) -> None:
         ins.reject(f"signature.{r.sub_indication.lower() or 'failed'}", _in_file(filename, r.message, count))
     elif r.indication is Indication.INDETERMINATE:
         ins.hold(f"signature.{r.sub_indication.lower() or 'indeterminate'}", _in_file(filename, r.message, count))
-    if ins.agency is None or not is_organisation(r, ins) or signed_by(r, ins.agency):
+    # only a trusted certificate's identity counts: an untrusted one is held above, whatever it claims
+    if r.indication is not Indication.TOTAL_PASSED or ins.agency is None or not is_organisation(r, ins):
+        return
+    if signed_by(r, ins.agency):
         return
     owner = next((a for a in ins.directory.agencies if signed_by(r, a)), None)
     who = f"chứng thư của {owner.name}" if owner else f"chứng thư «{r.signer_cn or r.signer_subject}»"
