@@ -197,7 +197,7 @@ def web_router(bridge: Any) -> APIRouter:
         request: Request, user: PageUser, organ: str = "", book: Book = Book.OUTGOING, year: int | None = None
     ) -> HTMLResponse:
         names = await agency_names(uow)
-        organ = organ_scope(user) or organ or next(iter(sorted(names)), "")
+        organ = organ or organ_scope(user) or next(iter(sorted(names)), "")
         check_organ(user, organ)
         year = year or now().astimezone(VIETNAM).year
         rows = await book_rows(uow, organ, book, year)

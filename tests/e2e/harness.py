@@ -27,6 +27,9 @@ PROVINCE = ("000.00.00.H61", "000.00.01.H61", "000.00.32.H61")
 TAN_HOA = "vanthu@tanhoa.vinhlong.gov.vn"
 
 
+E2E_TOKEN = "e2e-read-only-token"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,6 +50,7 @@ def settings_for(db_url: str, tmp: Path, axis_url: str, sink_port: int) -> Setti
     )
     s.smtp_in.port = free_port()
     s.api.port = free_port()
+    s.api.machine_token = E2E_TOKEN
     s.smtp_out.port = sink_port
     s.axis.base_url, s.axis.system_id, s.axis.secret = axis_url, BRIDGE_SYSTEM, BRIDGE_SECRET
     s.axis.simulator, s.axis.poll_interval = False, 0.2
@@ -165,7 +169,8 @@ async def eventually(probe: Callable[[], Any], within: float = 20, what: str = "
 
 
 async def api_get(base: str, path: str) -> Any:
-    async with httpx.AsyncClient(base_url=base, timeout=10) as c:
+    headers = {"Authorization": f"Bearer {E2E_TOKEN}"}  # the API needs a user: the read-only machine token
+    async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers) as c:
         r = await c.get(path)
         r.raise_for_status()
         return r.json()
