@@ -1,0 +1,101 @@
+"""IMAP pollers of the configured official mailboxes, one task per mailbox.
+
+On PostgreSQL a process polls a mailbox only while it holds the leader lock `imap:<name>`; the others try
+again every `lease_retry` seconds, so exactly one of N processes polls each mailbox. The health of every
+mailbox (leader or not, connected, last success, last error) is kept here for the API and logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bridge.settings import Imap
+from mail.imap_poller import MailboxConfig, MailboxPoller
+from storage.locks import leader_lock
+
+log = logging.getLogger(__name__)
+
+
+def mailbox_configs(imap: Imap) -> list[MailboxConfig]:
+    """`[[imap.mailboxes]]` → configs. A password_file wins over password (secrets stay out of the TOML)."""
+    out = []
+    for m in imap.mailboxes:
+        password = m.get("password", "")
+        if m.get("password_file"):
+            password = Path(m["password_file"]).read_text(encoding="utf-8").strip()
+        tls = bool(m.get("tls", True))
+        context = ssl.create_default_context(cafile=m["ca_file"]) if tls and m.get("ca_file") else None
+        out.append(
+            MailboxConfig(
+                name=m["name"],
+                host=m.get("host", "127.0.0.1"),
+                port=int(m.get("port", 993 if tls else 143)),
+                user=m["user"],
+                password=password,
+                folder=m.get("folder", "INBOX"),
+                tls=tls,
+                ssl_context=context,
+                processed_folder=m.get("processed_folder") or None,
+                owner_organ=m.get("owner_organ", ""),
+            )
+        )
+    return out
+
+
+@dataclass
+class MailboxHealth:
+    name: str
+    owner_organ: str
+    leader: bool = False  # this process holds the mailbox's lease and polls it
+    poller: MailboxPoller | None = field(default=None, repr=False)
+    lease_checked_at: datetime | None = None
+
+    def view(self, alert_after: int, silent_after: timedelta) -> dict[str, Any]:
+        p = self.poller
+        now = datetime.now(UTC)
+        silent = bool(p and p.last_success and now - p.last_success > silent_after)
+        healthy = not self.leader or (p is not None and p.healthy(alert_after) and not silent)
+        return {
+            "name": self.name,
+            "owner_organ": self.owner_organ,
+            "leader": self.leader,
+            "healthy": healthy,
+            "connected": bool(p and p.connected),
+            "last_success": p.last_success.isoformat() if p and p.last_success else None,
+            "last_error": p.last_error if p else None,
+            "consecutive_failures": p.consecutive_failures if p else 0,
+            "stored": p.stored if p else 0,
+            "duplicates": p.duplicates if p else 0,
+            "failing_messages": p.failing_messages if p else 0,
+            "uidvalidity": p.uidvalidity if p else None,
+            "lease_checked_at": self.lease_checked_at.isoformat() if self.lease_checked_at else None,
+        }
+
+
+async def run_mailbox(
+    engine: Any, config: MailboxConfig, sink: Any, settings: Imap, health: MailboxHealth, stop: asyncio.Event
+) -> None:
+    """Poll `config` whenever this process holds its lease, until `stop`."""
+    while not stop.is_set():
+        try:
+            async with leader_lock(engine, f"imap:{config.name}") as held:
+                health.leader, health.lease_checked_at = held, datetime.now(UTC)
+                if held:
+                    log.info("mailbox %s: lease taken, polling", config.name)
+                    health.poller = MailboxPoller(
+                        config, sink, idle=settings.idle, poll_interval=settings.poll_interval
+                    )
+                    await health.poller.run(stop)
+        except Exception:  # the database may be briefly away: try for the lease again later
+            log.exception("mailbox %s: lease failed", config.name)
+        finally:
+            health.leader = False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.lease_retry)
