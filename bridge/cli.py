@@ -148,5 +148,107 @@ def outbox_requeue(job_id: int, config: ConfigOpt = None) -> None:
     raise typer.Exit(0 if ok else 1)
 
 
+audit_app = typer.Typer(help="Nhật ký kiểm toán")
+users_app = typer.Typer(help="Người dùng bảng điều khiển và mã truy cập API")
+app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
+
+
+def _with_bridge(config: Path | None, action):  # type: ignore[no-untyped-def]
+    from bridge.bootstrap import build
+
+    settings = _settings(config)
+
+    async def main():  # type: ignore[no-untyped-def]
+        bridge = await build(settings)
+        try:
+            return await action(bridge)
+        finally:
+            await bridge.close()
+
+    return asyncio.run(main())
+
+
+@audit_app.command("verify")
+def audit_verify(config: ConfigOpt = None) -> None:
+    """Kiểm tra chuỗi băm của nhật ký kiểm toán; mã thoát 1 nếu bị sửa."""
+    from bridge.bootstrap import access
+
+    v = _with_bridge(config, lambda b: access(b).audit.verify())
+    if v.ok:
+        typer.echo(f"Nhật ký nguyên vẹn: {v.checked} mục.")
+        return
+    typer.echo(f"NHẬT KÝ BỊ SỬA tại mục {v.first_bad}: {v.problem} (đã kiểm {v.checked} mục trước đó).", err=True)
+    raise typer.Exit(1)
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="monitor|clerk|leader|admin")],
+    organ: Annotated[str, typer.Option(help="Mã định danh cơ quan (văn thư, lãnh đạo)")] = "",
+    full_name: Annotated[str, typer.Option(help="Họ và tên")] = "",
+    config: ConfigOpt = None,
+) -> None:
+    """Tạo người dùng; mật khẩu đọc từ bàn phím (hoặc biến EDOC_NEW_PASSWORD)."""
+    import os
+
+    from bridge.bootstrap import access
+    from core.access import Role
+
+    password = os.environ.get("EDOC_NEW_PASSWORD") or typer.prompt(
+        "Mật khẩu", hide_input=True, confirmation_prompt=True
+    )
+    _with_bridge(config, lambda b: access(b).accounts.create_user(username, password, Role(role), organ, full_name))
+    typer.echo(f"Đã tạo người dùng {username}.")
+
+
+@users_app.command("token")
+def users_token(
+    username: str, name: Annotated[str, typer.Option(help="Tên mã")] = "api", config: ConfigOpt = None
+) -> None:
+    """Cấp mã truy cập API (Bearer) cho một người dùng; mã chỉ hiện một lần."""
+    from bridge.bootstrap import access
+
+    typer.echo(_with_bridge(config, lambda b: access(b).accounts.issue_token(username, name)))
+
+
+@app.command()
+def report(
+    start: Annotated[str | None, typer.Option("--from", help="Từ ngày YYYY-MM-DD (mặc định: nửa năm trước)")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Đến ngày YYYY-MM-DD")] = None,
+    out: Annotated[Path, typer.Option(help="Thư mục ghi báo cáo")] = Path("."),
+    config: ConfigOpt = None,
+) -> None:
+    """Báo cáo định kỳ (Điều 24 NĐ 30/2020): XLSX và PDF, theo cơ quan và tổng hợp."""
+    from datetime import UTC, date, datetime
+
+    from bridge.reports.dashboard import agency_names
+    from bridge.reports.export import report_pdf, report_xlsx
+    from bridge.reports.facts import VIETNAM, load_facts
+    from bridge.reports.period import build_report, default_period
+
+    first, last = default_period(datetime.now(UTC).astimezone(VIETNAM).date())
+    first, last = (date.fromisoformat(start) if start else first), (date.fromisoformat(end) if end else last)
+
+    async def make(bridge):  # type: ignore[no-untyped-def]
+        with typer.progressbar(length=1, label="Đọc văn bản") as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            facts = await load_facts(bridge.deps.uow, first, last, progress=progress)
+        now = bridge.deps.clock.now()
+        return build_report(facts, await agency_names(bridge.deps.uow), first, last, now)
+
+    r = _with_bridge(config, make)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"bao-cao-{first:%Y%m%d}-{last:%Y%m%d}"
+    stem.with_suffix(".xlsx").write_bytes(report_xlsx(r))
+    stem.with_suffix(".pdf").write_bytes(report_pdf(r))
+    typer.echo(f"{r.total.total} văn bản; đã ghi {stem}.xlsx và {stem}.pdf")
+
+
 if __name__ == "__main__":
     app()
