@@ -7,9 +7,14 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
 
 from bridge.bootstrap import Bridge, MailIntake, build, import_directory
-from bridge.services.statuses import poll_axis_statuses
+from bridge.chatbot import start_chatbot
+from bridge.mailboxes import MailboxHealth, mailbox_configs, run_mailbox
+from bridge.services.axis_intake import poll_axis_inbox
+from bridge.services.deliveries import configure_deliveries
 from bridge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -18,10 +23,10 @@ log = logging.getLogger(__name__)
 async def poll_axis(bridge: Bridge, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            if await poll_axis_statuses(bridge.deps):
+            if await poll_axis_inbox(bridge.deps):  # documents and status packets
                 bridge.wake.set()
         except Exception:  # keep polling: the axis or the network may come back
-            log.exception("axis status poll failed")
+            log.exception("axis poll failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), bridge.settings.axis.poll_interval)
 
@@ -54,12 +59,45 @@ async def serve_api(bridge: Bridge, stop: asyncio.Event) -> None:
 
     cfg = bridge.settings.api
     server = uvicorn.Server(
-        uvicorn.Config(create_app(bridge), host=cfg.host, port=cfg.port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            with_mailbox_health(create_app(bridge), bridge),
+            host=cfg.host,
+            port=cfg.port,
+            log_level="warning",
+            lifespan="off",
+        )
     )
     task = asyncio.create_task(server.serve())
     await stop.wait()
     server.should_exit = True
     await task
+
+
+def with_mailbox_health(app: Any, bridge: Bridge) -> Any:
+    settings = bridge.settings.imap
+    silent = timedelta(seconds=max(600.0, 4 * settings.poll_interval))
+
+    @app.get("/api/health/mailboxes", summary="Tình trạng các hộp thư IMAP")
+    async def mailboxes() -> list[dict[str, Any]]:
+        return [h.view(settings.alert_after, silent) for h in mailbox_health(bridge).values()]
+
+    return app
+
+
+def mailbox_health(bridge: Bridge) -> dict[str, MailboxHealth]:
+    found: dict[str, MailboxHealth] | None = getattr(bridge, "mailboxes", None)
+    if found is None:
+        found = {}
+        bridge.mailboxes = found  # type: ignore[attr-defined]
+    return found
+
+
+def start_mailboxes(bridge: Bridge, intake: MailIntake, tg: asyncio.TaskGroup, stop: asyncio.Event) -> None:
+    health = mailbox_health(bridge)
+    for config in mailbox_configs(bridge.settings.imap):
+        health[config.name] = MailboxHealth(config.name, config.owner_organ)
+        args = (bridge.engine, config, intake, bridge.settings.imap, health[config.name], stop)
+        tg.create_task(run_mailbox(*args), name=f"imap:{config.name}")
 
 
 async def run(settings: Settings, stop: asyncio.Event | None = None, *, ready: asyncio.Event | None = None) -> None:
@@ -73,6 +111,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None, *, ready: a
     bridge = await build(settings)
     if settings.directory_file:
         await import_directory(bridge, settings.directory_file)
+    configure_deliveries(bridge.deps, settings)
     intake = MailIntake(bridge)
     async with simulator(settings), asyncio.TaskGroup() as tg:
         smtp = None
@@ -82,6 +121,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None, *, ready: a
         for worker in bridge.workers():
             tg.create_task(worker.run(stop))
         tg.create_task(poll_axis(bridge, stop))
+        start_chatbot(bridge, tg, stop)
+        start_mailboxes(bridge, intake, tg, stop)
         if settings.api.enabled:
             tg.create_task(serve_api(bridge, stop))
         log.info("edoc-bridge running: SMTP %s:%s", settings.smtp_in.host, settings.smtp_in.port)

@@ -84,6 +84,44 @@ class Checks:
 
 
 @dataclass
+class Deliveries:
+    """Documents from the axis to agencies without a system (bridge.services.deliveries)."""
+
+    reply_address: str = ""  # Reply-To of mail to agencies; "" = the first smtp_in intake address
+    receipt_cap_per_day: int = 50  # automatic answers per address and day; more are recorded, not sent
+
+
+@dataclass
+class Imap:
+    """Official mailboxes polled over IMAP: `[[imap.mailboxes]]` tables with name, host, port, tls, user,
+    password or password_file, folder, processed_folder, owner_organ (and ca_file for a private CA)."""
+
+    idle: bool = True
+    poll_interval: float = 30.0  # without IDLE
+    lease_retry: float = 15.0  # a process without a mailbox's lease tries again this often (PostgreSQL)
+    alert_after: int = 3  # failed sessions in a row before the mailbox is flagged unhealthy
+    mailboxes: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Bot:
+    """The Telegram chatbot (bot/, bridge/chatbot.py). Polling for one process; webhook behind a balancer."""
+
+    enabled: bool = False
+    token: str = ""
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: str = "polling"  # or "webhook": updates POSTed to /api/bot/webhook
+    poll_timeout: float = 10.0
+    webhook_url: str = ""  # public URL of /api/bot/webhook, registered with setWebhook at start
+    webhook_secret: str = ""
+    link_code_hours: float = 72.0  # a one-time link code expires after this
+    sweep_interval: float = 0.2  # how often new sổ đến entries are looked for (notification latency)
+    escalate_after_minutes: float = 30.0  # urgent documents unacknowledged this long: mail to the agency
+    digest_times: list[str] = field(default_factory=lambda: ["07:30", "13:30"])  # Vietnam time
+
+
+@dataclass
 class Settings:
     database_url: str = "sqlite+aiosqlite:///var/edoc-bridge.sqlite3"
     blob_dir: str = "var/blobs"
@@ -95,6 +133,9 @@ class Settings:
     api: Api = field(default_factory=Api)
     outbox: Outbox = field(default_factory=Outbox)
     checks: Checks = field(default_factory=Checks)
+    bot: Bot = field(default_factory=Bot)
+    deliveries: Deliveries = field(default_factory=Deliveries)
+    imap: Imap = field(default_factory=Imap)
 
 
 def _coerce(value: str, kind: Any) -> Any:

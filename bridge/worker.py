@@ -106,9 +106,13 @@ class OutboxWorker:
 
 
 def handlers_for(extra: dict[str, Handler] | None = None) -> dict[str, Handler]:
-    from bridge.services.inbound import process_inbound
-    from bridge.services.receipts import send_receipt
+    from bridge.services import deliveries
+    from bridge.services.inbound_routes import process_routed
+    from bridge.services.notifications import handle_notify
     from bridge.services.relay import relay_document
 
-    base: dict[str, Handler] = {jobs.PIPELINE: process_inbound, jobs.RELAY: relay_document, jobs.RECEIPT: send_receipt}
+    # pipeline jobs are routed: axis packets and replies to deliveries first (bridge.services.inbound_routes);
+    # receipts go out under the per-address daily cap (deliveries.capped_receipt wraps receipts.send_receipt)
+    base: dict[str, Handler] = {jobs.PIPELINE: process_routed, jobs.RELAY: relay_document, **deliveries.handlers()}
+    base[jobs.NOTIFY] = handle_notify  # chat notifications (bridge.services.notifications)
     return {**base, **(extra or {})}
