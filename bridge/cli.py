@@ -17,6 +17,8 @@ agencies_app = typer.Typer(help="Danh bạ cơ quan")
 outbox_app = typer.Typer(help="Hàng đợi gửi đi (outbox) và thư chết")
 app.add_typer(agencies_app, name="agencies")
 app.add_typer(outbox_app, name="outbox")
+officials_app = typer.Typer(help="Cán bộ dùng chatbot (mã liên kết dùng một lần)")
+app.add_typer(officials_app, name="officials")
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Tệp cấu hình TOML")]
 
@@ -146,6 +148,40 @@ def outbox_requeue(job_id: int, config: ConfigOpt = None) -> None:
     ok = _with_queue(config, lambda q: q.requeue(job_id))
     typer.echo("Đã đưa lại vào hàng đợi." if ok else "Không tìm thấy việc.")
     raise typer.Exit(0 if ok else 1)
+
+
+@officials_app.command("add")
+def officials_add(
+    name: Annotated[str, typer.Option(help="Họ tên")],
+    organ: Annotated[str, typer.Option(help="Mã định danh cơ quan")],
+    role: Annotated[str, typer.Option(help="văn thư | lãnh đạo | chuyên viên | giám sát")],
+    email: Annotated[str, typer.Option(help="Thư công vụ (nhận cảnh báo khẩn)")] = "",
+    config: ConfigOpt = None,
+) -> None:
+    """Tạo cán bộ và in mã liên kết dùng một lần (gửi cho chatbot: /start MÃ)."""
+    from datetime import timedelta
+
+    from bridge.bootstrap import build
+    from bridge.services.officials import create_official
+
+    settings = _settings(config)
+
+    async def main():  # type: ignore[no-untyped-def]
+        bridge = await build(settings)
+        try:
+            ttl = timedelta(hours=settings.bot.link_code_hours)
+            return await create_official(bridge.deps, name, organ, role, email, ttl)
+        finally:
+            await bridge.close()
+
+    try:
+        made = asyncio.run(main())
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Đã tạo cán bộ số {made.official.id}: {made.official.name} ({made.official.role.label}).")
+    typer.echo(f"Mã liên kết (dùng một lần, hết hạn {made.expires_at_text}): {made.code}")
+    typer.echo(f"Cán bộ gửi cho chatbot: /start {made.code}")
 
 
 audit_app = typer.Typer(help="Nhật ký kiểm toán")

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel
 
 from bridge.api.auth import can_act, can_see, check_organ, csrf_header, organ_scope, require_roles, require_user
+from bridge.api.chatbot_routes import add_chatbot_routes
 from bridge.api.metrics import metrics_router, readiness
 from bridge.api.monitoring import bridge_access, monitoring_router
 from bridge.api.views import document_detail, document_summary, plain
@@ -140,4 +141,5 @@ def create_app(bridge: Any) -> FastAPI:
         await bridge_access(bridge).audit.record(user.username, "outbox.requeue", str(job_id))
         return {"requeued": job_id}
 
+    add_chatbot_routes(app, bridge)
     return app

@@ -139,5 +139,15 @@ async def _document(deps: Deps, ins: Inspection) -> Document:
         appendixes=list(meta.appendixes),
         attachments=attachments,
         inbound_id=ins.inbound.id,
-        reply_to=msg.sender_address if msg else ins.inbound.envelope_from,
+        reply_to=_reply_to(ins),
     )
+
+
+def _reply_to(ins: Inspection) -> str:
+    """Receipts go back where the document came from; for the chatbot that is the uploading chat."""
+    msg = ins.message
+    if msg is None:
+        return ins.inbound.envelope_from
+    if ins.channel is Channel.BOT and msg.headers.get("x-edoc-reply-chat"):
+        return msg.headers["x-edoc-reply-chat"]
+    return msg.sender_address
