@@ -1,0 +1,115 @@
+"""End to end over a real Dovecot: mail APPENDed to a polled mailbox is registered; a commune's reply to a
+delivery arriving by IMAP becomes status 03; two bridges on one PostgreSQL poll a mailbox only once."""
+
+from __future__ import annotations
+
+import asyncio
+import email.policy
+from pathlib import Path
+
+import pytest
+
+from bridge.axis.simulator import AxisSimulator
+from bridge.settings import Settings
+from tests.e2e.axis_delivery_helpers import as_bytes, codes_at, province_document, province_packet, reply
+from tests.e2e.harness import api_get, document_mail, eventually, settings_for, start_bridge
+from tests.fixtures.dovecot import Dovecot, ImapAccount, new_account
+from tests.fixtures.pdfs import make_official_pdf
+
+
+def with_mailbox(s: Settings, server: Dovecot, account: ImapAccount, name: str = "vanban") -> Settings:
+    s.imap.mailboxes = [
+        {"name": name, "host": server.host, "port": server.imap_port, "tls": False,
+         "user": account.user, "password": account.password, "owner_organ": ""},
+    ]  # fmt: skip
+    s.imap.poll_interval, s.imap.lease_retry = 0.5, 0.3
+    return s
+
+
+async def documents(api: str) -> list[dict]:
+    return await api_get(api, "/api/documents?limit=500")
+
+
+def mail_bytes(code: str, pdf: bytes) -> bytes:
+    msg = document_mail(pdf, code=code)
+    msg["Message-ID"] = f"<{code.split('/')[0]}.qd@tanhoa.vinhlong.gov.vn>"
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+async def test_appended_mail_is_registered(db_url: str, tmp_path: Path, axis: AxisSimulator, mail_sink,
+                                          dovecot_server: Dovecot) -> None:  # fmt: skip
+    account = new_account(dovecot_server)
+    s = with_mailbox(settings_for(db_url, tmp_path, axis.base_url, mail_sink.port), dovecot_server, account)
+    bridge = await start_bridge(s)
+    try:
+        await account.append_async(mail_bytes("31/QĐ-UBND", make_official_pdf()))
+        docs = await eventually(lambda: documents(bridge.api), what="document from IMAP")
+        assert [(d["code"], d["channel"]) for d in docs] == [("31/QĐ-UBND", "imap")]
+        assert docs[0]["state"] in ("registered", "held")
+        await eventually(lambda: _seen(account), what="message flagged \\Seen after storage")
+        health = await api_get(bridge.api, "/api/health/mailboxes")
+        assert [(h["name"], h["leader"], h["healthy"], h["stored"]) for h in health] == [("vanban", True, True, 1)]
+    finally:
+        await bridge.shutdown()
+
+
+async def test_reply_by_imap_becomes_status_03(db_url: str, tmp_path: Path, axis: AxisSimulator, mail_sink,
+                                               dovecot_server: Dovecot) -> None:  # fmt: skip
+    intake = new_account(dovecot_server, "vanban")
+    s = with_mailbox(settings_for(db_url, tmp_path, axis.base_url, mail_sink.port), dovecot_server, intake)
+    bridge = await start_bridge(s)
+    try:
+        doc = province_document()
+        await axis.inject(province_packet(make_official_pdf(), doc))
+        delivery = await mail_sink.wait_for(lambda m: "Văn bản đến" in str(m["Subject"]))
+        await intake.append_async(as_bytes(reply(delivery, "Đã tiếp nhận, vào sổ đến số 12")))
+        await eventually(lambda: codes_at(axis) == ["01", "03"], what="status 03 at the axis")
+        confirmation = await mail_sink.wait_for(lambda m: "Đã ghi nhận" in str(m["Subject"]))
+        assert "vào sổ đến số 12" in confirmation.get_body(("plain",)).get_content()
+    finally:
+        await bridge.shutdown()
+
+
+@pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True)
+async def test_two_bridges_poll_a_mailbox_once(db_url: str, tmp_path: Path, axis: AxisSimulator, mail_sink,
+                                               dovecot_server: Dovecot) -> None:  # fmt: skip
+    account = new_account(dovecot_server)
+    first = with_mailbox(settings_for(db_url, tmp_path / "a", axis.base_url, mail_sink.port), dovecot_server, account)
+    second = with_mailbox(settings_for(db_url, tmp_path / "a", axis.base_url, mail_sink.port), dovecot_server, account)
+    bridges = [await start_bridge(first), await start_bridge(second)]
+    try:
+        codes = [f"{n}/QĐ-UBND" for n in range(40, 52)]
+        pdf = make_official_pdf()
+        for code in codes:
+            await account.append_async(mail_bytes(code, pdf))
+        await eventually(lambda: _count(bridges[0].api, len(codes)), what="every mail stored once", within=30)
+        await asyncio.sleep(1.0)  # a second poller would have stored duplicates by now
+        docs = await documents(bridges[0].api)
+        assert sorted(d["code"] for d in docs) == sorted(codes)
+        health = [h for b in bridges for h in await api_get(b.api, "/api/health/mailboxes")]
+        assert sorted(h["leader"] for h in health) == [False, True]
+        assert sum(h["stored"] for h in health) == len(codes)
+
+        leader = next(i for i, h in enumerate(health) if h["leader"])
+        await bridges[leader].shutdown()  # the other process takes the lease over
+        survivor = bridges[1 - leader]
+        await eventually(lambda: _leader(survivor.api), what="lease taken over", within=15)
+        await account.append_async(mail_bytes("99/QĐ-UBND", pdf))
+        await eventually(lambda: _count(survivor.api, len(codes) + 1), what="mail after the takeover", within=15)
+        bridges = [survivor]
+    finally:
+        for b in bridges:
+            await b.shutdown()
+
+
+async def _seen(account: ImapAccount) -> bool:
+    flags = await account.flags_async()
+    return bool(flags) and all("\\Seen" in f for f in flags.values())
+
+
+async def _count(api: str, n: int) -> bool:
+    return len(await documents(api)) >= n
+
+
+async def _leader(api: str) -> bool:
+    return any(h["leader"] for h in await api_get(api, "/api/health/mailboxes"))
