@@ -90,11 +90,12 @@ async def sweep_registrations(deps: Deps, lookback: timedelta = timedelta(days=2
     registrations that did not call notify_registered; several processes may sweep at once)."""
     async with deps.uow() as uow:
         pending = await repo(uow, deps).unfanned(deps.clock.now() - lookback)
-    queued = 0
-    for document_id, organ_id in pending:
-        async with deps.uow() as uow:
+        if not pending:
+            return 0
+        queued = 0
+        for document_id, organ_id in pending:  # one transaction: one commit for a burst of registrations
             queued += await notify_registered(uow, deps, document_id, organ_id)
-            await uow.commit()
+        await uow.commit()
     return queued
 
 
@@ -132,7 +133,7 @@ async def notice_view(uow, deps: Deps, notice_id: int) -> tuple[Official, str, l
 async def _send_notice(deps: Deps, job: OutboxJob, notice_id: int) -> None:
     async with deps.uow() as uow:
         view = await notice_view(uow, deps, notice_id)
-        notice = await repo(uow, deps).notice(notice_id)
+        notice = await repo(uow, deps).notice(notice_id) if view else None
     if view is None or notice is None or notice.state is NoticeState.ACKNOWLEDGED or not view[0].chat_id:
         await _complete(deps, job)  # gone, unlinked or already handled by someone: nothing to say
         return

@@ -158,3 +158,23 @@ async def test_bot_api_down_notifications_arrive_once_after_it_returns(bot_bridg
     await asyncio.sleep(2)
     for chat in (CLERK, LEADER):
         assert len([p for p in fake.calls_of("sendMessage", chat) if subject in p["text"]]) == 1
+
+
+async def test_clerk_sends_a_document_through_the_bot_and_gets_receipts_in_chat(bot_bridge, axis, fake_bot_api) -> None:
+    fake = fake_bot_api
+    await officials(bot_bridge, fake)
+    caption = (
+        "Số: 12/QĐ-UBND\nNgày: 20/11/2026\nLoại: Quyết định\n"
+        "Trích yếu: Về việc phê duyệt kế hoạch chuyển đổi số năm 2027\n"
+        "Người ký: Nguyễn Văn An\nChức vụ: Chủ tịch\nNơi nhận: 000.00.32.H61"
+    )
+    fake.inject_message(CLERK, document=("12-QD-UBND.pdf", make_official_pdf()), caption=caption)
+    await fake.wait_call("sendMessage", CLERK, where=lambda p: "Đã nhận tệp 12-QD-UBND.pdf" in p["text"])
+    # the same pipeline as mail decides (registered, or held by the PDF checks); the receipt comes back here
+    receipt = await fake.wait_call(
+        "sendMessage", CLERK, where=lambda p: p["text"].startswith("[edoc-bridge]") and "12/QĐ-UBND" in p["text"]
+    )
+    assert "000.20.32.H61,2026/11/20,12/QĐ-UBND" in receipt["text"]
+    # a chuyên viên may not send documents
+    fake.inject_message(SPECIALIST, document=("x.pdf", make_official_pdf()), caption=caption)
+    await fake.wait_call("sendMessage", SPECIALIST, where=lambda p: "Chỉ văn thư" in p["text"])
