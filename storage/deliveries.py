@@ -1,5 +1,5 @@
 """Deliveries of axis documents to agencies without a system (tracking tokens) and the receipt log that caps
-automatic answers per address and day. Tables of the `deliveries` migration branch (own metadata)."""
+automatic answers per address and day. Tables of the `deliveries` migration branch, on the shared metadata."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.tables import UtcDateTime
-
-metadata = sa.MetaData()
+from storage.tables import UtcDateTime, metadata
 
 deliveries = sa.Table(
     "deliveries",
