@@ -11,7 +11,7 @@ from typing import Any
 from bridge.directory import load_directory
 from bridge.services import receive
 from bridge.services.checks import configure_checks
-from bridge.services.deps import Deps
+from bridge.services.deps import Deps, SystemClock
 from bridge.settings import Settings
 from bridge.worker import OutboxWorker, RetryPolicy, handlers_for
 from core.inbound import Channel
@@ -95,8 +95,10 @@ async def build(settings: Settings) -> Bridge:
 
     engine = make_engine(settings.database_url)
     out = settings.smtp_out
+    clock = SystemClock()
     deps = Deps(
-        uow=lambda: SqlUnitOfWork(engine),
+        uow=lambda: SqlUnitOfWork(engine, clock),
+        clock=clock,
         blobs=FileBlobStore(Path(settings.blob_dir)),
         axis=VxpAxisClient(settings.axis.base_url, settings.axis.system_id, settings.axis.secret),
         mail=SmtpMailSender(

@@ -3,7 +3,6 @@ automatic answers per address and day. Tables of the `deliveries` migration bran
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.delivery import Delivery
 from storage.tables import UtcDateTime, metadata
 
 deliveries = sa.Table(
@@ -39,23 +39,13 @@ receipt_log = sa.Table(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    token: str
-    document_id: str
-    organ_id: str
-    edxml_document_id: str
-    sender_organ: str
-    mailbox: str
-    created_at: datetime
-
 
 def _delivery(r: Any) -> Delivery:
     return Delivery(r.token, r.document_id, r.organ_id, r.edxml_document_id, r.sender_organ, r.mailbox, r.created_at)
 
 
 class DeliveryRepository:
-    """Use inside a unit of work: `DeliveryRepository(uow.connection)`."""
+    """Bound to a unit of work's connection; reached as `uow.deliveries`."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn

@@ -8,6 +8,8 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from core.ports import Clock
+from storage.deliveries import DeliveryRepository
+from storage.officials import OfficialRepository
 from storage.repos._base import utc_now
 from storage.repos.agencies import AgencyRepository
 from storage.repos.documents import DocumentRepository
@@ -39,6 +41,8 @@ class SqlUnitOfWork:
     register: RegisterRepository
     statuses: StatusRepository
     outbox: OutboxRepository
+    deliveries: DeliveryRepository
+    officials: OfficialRepository
 
     def __init__(
         self, engine_or_sessionmaker: AsyncEngine | async_sessionmaker[Any], clock: Clock | None = None
@@ -69,6 +73,8 @@ class SqlUnitOfWork:
         self.register = RegisterRepository(conn, self._now)
         self.statuses = StatusRepository(conn, self._now)
         self.outbox = OutboxRepository(conn, self._now)
+        self.deliveries = DeliveryRepository(conn)
+        self.officials = OfficialRepository(conn, self._now)
         return self
 
     async def __aexit__(

@@ -25,6 +25,7 @@ from bridge.services.deps import Deps
 from bridge.services.statuses import apply_status
 from core import receipt
 from core.agency import Agency
+from core.delivery import Delivery
 from core.document import Attachment, Book, Direction, Document, ProcessingState
 from core.inbound import Channel, InboundAttachment, InboundMessage
 from core.organ_id import OrganId
@@ -33,7 +34,6 @@ from core.records import InboundRecord, InboundState, OutboxJob
 from core.reply_keywords import new_token
 from core.status import StatusCode
 from core.verdict import Outcome
-from storage.deliveries import Delivery, DeliveryRepository
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ async def _register_incoming(
     doc.state = ProcessingState.REJECTED if ins.outcome is Outcome.REJECT else ProcessingState.REGISTERED
     doc.reasons, doc.trail = list(ins.reasons), list(ins.trail)
     async with deps.uow() as uow:
-        repo = DeliveryRepository(uow.connection)
+        repo = uow.deliveries
         if not superseded and await repo.for_edxml(packet.document_id, organ):
             log.info("axis packet %s for %s already delivered", packet.document_id, organ)
             await _done(uow, job, record)
@@ -202,7 +202,7 @@ async def _arrived(uow, deps: Deps, doc: Document, organ: str) -> None:  # type:
 async def _deliver(uow, deps: Deps, doc: Document, agency: Agency, sender_name: str, edxml_id: str) -> None:  # type: ignore[no-untyped-def]
     token = new_token()
     mailbox = agency.mailbox or ""
-    await DeliveryRepository(uow.connection).add(
+    await uow.deliveries.add(
         Delivery(token, doc.id, str(agency.organ_id), edxml_id, str(doc.sender or ""), mailbox, deps.clock.now())
     )
     if not mailbox:

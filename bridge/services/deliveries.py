@@ -25,7 +25,6 @@ from core.receipt import ReceiptText
 from core.records import OutboxJob
 from core.status import StatusCode, StatusEvent
 from core.verdict import Outcome, StepRecord
-from storage.deliveries import DeliveryRepository
 
 log = logging.getLogger(__name__)
 VIETNAM = timezone(timedelta(hours=7))
@@ -176,7 +175,7 @@ async def enqueue_agency_mail(  # type: ignore[no-untyped-def]
     False when over it (logged, recorded in the receipt log, nothing queued)."""
     now = deps.clock.now()
     if capped:
-        repo = DeliveryRepository(uow.connection)
+        repo = uow.deliveries
         if not await repo.take_receipt(key, to, now.astimezone(VIETNAM).date(), options(deps).receipt_cap, now):
             log.warning("automatic answer %s to %s not sent: daily cap reached", key, to)
             return False
@@ -223,7 +222,7 @@ async def capped_receipt(deps: Deps, job: OutboxJob) -> None:
         doc = await uow.documents.get(job.payload.get("document_id", ""))
         if doc is not None and doc.reply_to and doc.channel in (Channel.SMTP, Channel.IMAP):
             now = deps.clock.now()
-            repo = DeliveryRepository(uow.connection)
+            repo = uow.deliveries
             day, cap = now.astimezone(VIETNAM).date(), options(deps).receipt_cap
             if not await repo.take_receipt(f"receipt:{job.idempotency_key}", doc.reply_to, day, cap, now):
                 log.warning("receipt %s to %s not sent: daily cap reached", job.idempotency_key, doc.reply_to)

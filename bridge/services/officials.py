@@ -8,13 +8,12 @@ from datetime import timedelta
 
 from bridge.services.deps import Deps
 from core.officials import Official, Role
-from storage.officials import OfficialRepository
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read and typed by people
 
 
-def repo(uow, deps: Deps) -> OfficialRepository:  # type: ignore[no-untyped-def]
-    return OfficialRepository(uow.connection, deps.clock.now)
+def repo(uow, deps: Deps):  # type: ignore[no-untyped-def]
+    return uow.officials
 
 
 @dataclass(frozen=True, slots=True)

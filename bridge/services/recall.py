@@ -19,10 +19,10 @@ from datetime import datetime
 from bridge.services.deliveries import enqueue_agency_mail, record_status
 from bridge.services.deps import Deps
 from core import receipt
+from core.delivery import Delivery
 from core.document import Document, ProcessingState
 from core.status import InvalidTransition, StatusCode, StatusEvent
 from core.verdict import Outcome, StepRecord
-from storage.deliveries import Delivery, DeliveryRepository
 
 log = logging.getLogger(__name__)
 AUTO_ACTOR = "edoc-bridge"
@@ -107,7 +107,7 @@ def revocation_notice(
 
 
 async def _delivered(uow, edxml_document_id: str, organ: str) -> tuple[Delivery, Document] | None:  # type: ignore[no-untyped-def]
-    for delivery in await DeliveryRepository(uow.connection).for_edxml(edxml_document_id, organ):
+    for delivery in await uow.deliveries.for_edxml(edxml_document_id, organ):
         doc = await uow.documents.get(delivery.document_id)
         if doc is not None:
             return delivery, doc

@@ -17,12 +17,12 @@ import logging
 from bridge.services.deliveries import UnknownDelivery, enqueue_agency_mail, record_status
 from bridge.services.deps import Deps
 from core import receipt
+from core.delivery import Delivery
 from core.document import Document
 from core.inbound import InboundMessage
 from core.records import InboundRecord, InboundState, OutboxJob
 from core.reply_keywords import InvalidReply, extract_token, parse_reply
 from core.status import InvalidTransition
-from storage.deliveries import Delivery, DeliveryRepository
 
 log = logging.getLogger(__name__)
 _TOKEN_SOURCES = ("x-edoc-token", "in-reply-to", "references")
@@ -42,7 +42,7 @@ async def take_reply(deps: Deps, job: OutboxJob, record: InboundRecord, raw: byt
     if token is None:
         return False
     async with deps.uow() as uow:
-        delivery = await DeliveryRepository(uow.connection).by_token(token)
+        delivery = await uow.deliveries.by_token(token)
         if delivery is None:
             return False  # some other token (e.g. a held document's): the pipeline decides
         doc = await uow.documents.get(delivery.document_id)
