@@ -54,7 +54,12 @@ class MailIntake:
 
     async def store(self, raw: bytes, *, envelope_from: str, recipients: list[str], peer: str) -> Any:
         stored = await receive.store_raw(
-            self.bridge.deps, raw, channel=Channel.SMTP, envelope_from=envelope_from, recipients=tuple(recipients)
+            self.bridge.deps,
+            raw,
+            channel=Channel.SMTP,
+            envelope_from=envelope_from,
+            recipients=tuple(recipients),
+            peer_ip=peer,
         )
         self.bridge.wake.set()
         return stored

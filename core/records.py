@@ -29,6 +29,7 @@ class InboundRecord:
     size: int
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     envelope_from: str = ""
+    peer_ip: str = ""  # the SMTP client, for SPF
     recipients: tuple[str, ...] = ()
     mailbox: str = ""
     uidvalidity: int | None = None

@@ -94,6 +94,7 @@ inbound = sa.Table(
     _col("raw_sha256", sa.String()),
     _col("size", sa.BigInteger()),
     _text("envelope_from"),
+    _text("peer_ip"),
     _col("recipients", sa.JSON()),
     _text("mailbox"),
     sa.Column("uidvalidity", sa.BigInteger(), nullable=True),

@@ -73,7 +73,7 @@ async def authenticate(ins: Inspection, deps: Deps) -> str:
             ins.hold("sender.dkim_unchecked", "Chưa kiểm tra được chữ ký DKIM của thư; văn thư sẽ xem xét.")
         return "Không cấu hình kiểm tra DKIM/SPF"
     result = await deps.authenticator.check(
-        ins.raw, client_ip=ins.facts.get("peer_ip", ""), helo="", mail_from=ins.inbound.envelope_from
+        ins.raw, client_ip=ins.inbound.peer_ip, helo="", mail_from=ins.inbound.envelope_from
     )
     ins.note(
         "auth",

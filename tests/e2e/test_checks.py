@@ -140,6 +140,7 @@ async def test_forged_sender_of_a_dkim_agency_is_rejected(checked_bridge, fake_d
     real, txt = _dkim_key()
     forger, _ = _dkim_key()
     fake_dns.set(f"sel1._domainkey.{LONG_PHUOC_DOMAIN}", "TXT", [txt])
+    fake_dns.set(LONG_PHUOC_DOMAIN, "TXT", ["v=spf1 ip4:127.0.0.1 -all"])  # the SMTP client is the agency's relay
     pdf = signed_official_pdf(signers().pki, organisation=signers().long_phuoc, number="7/QĐ-UBND")
 
     def mail(key: bytes, code: str) -> bytes:
@@ -156,6 +157,7 @@ async def test_forged_sender_of_a_dkim_agency_is_rejected(checked_bridge, fake_d
     detail = await api_get(checked_bridge.api, f"/api/documents/{doc['id']}")
     auth = next(t for t in detail["trail"] if t["step"] == "authenticate")["data"]["auth"]
     assert auth["dkim"] == "pass" and auth["dkim_domain"] == LONG_PHUOC_DOMAIN
+    assert auth["spf"] == "pass"  # evaluated for the SMTP peer's address
 
 
 async def test_missing_metadata_is_held_with_a_receipt_naming_it(checked_bridge, mail_sink) -> None:  # type: ignore[no-untyped-def]

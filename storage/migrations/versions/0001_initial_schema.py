@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("raw_sha256", sa.String(), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("envelope_from", sa.Text(), server_default="", nullable=False),
+        sa.Column("peer_ip", sa.Text(), server_default="", nullable=False),
         sa.Column("recipients", sa.JSON(), nullable=False),
         sa.Column("mailbox", sa.Text(), server_default="", nullable=False),
         sa.Column("uidvalidity", sa.BigInteger(), nullable=True),
