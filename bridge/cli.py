@@ -25,6 +25,8 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Tá»‡p cá
 
 def _settings(config: Path | None) -> Settings:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "mail.log", "pyhanko", "pyhanko_certvalidator"):  # per-request / per-command chatter
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = load_settings(config)
     for folder in (Path(settings.blob_dir), Path(settings.axis.simulator_data_dir)):
         folder.mkdir(parents=True, exist_ok=True)

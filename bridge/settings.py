@@ -26,6 +26,8 @@ class SmtpIn:
 
 @dataclass
 class SmtpOut:
+    mode: str = "smtp"  # "smtp": through the relay below; "folder": write .eml files into `folder` (demo)
+    folder: str = "var/mail-out"
     host: str = "127.0.0.1"
     port: int = 2526
     from_address: str = "edoc-bridge@edoc-bridge.local"
@@ -81,6 +83,8 @@ class Checks:
     scan_retry_max_delay: float = 60.0
     sender_auth: bool = False  # DKIM/SPF evaluation (needs DNS)
     dns_servers: list[str] = field(default_factory=list)  # "127.0.0.1:5353"; empty: the system resolver
+    # processes for PDF analysis and signature validation: 0 = max(1, cores - 1); -1 = none (threads)
+    analysis_processes: int = 0
 
 
 @dataclass

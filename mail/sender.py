@@ -1,4 +1,4 @@
-"""Outgoing mail (receipts, notices) over SMTP with aiosmtplib: implements core.ports.MailSender.
+"""Outgoing mail (receipts, notices) over SMTP with aiosmtplib, or into a folder: implements core.ports.MailSender.
 
 Temporary trouble (connection refused, timeouts, TLS failures, 4xx, authentication) raises MailUnavailable so the
 caller retries later; a permanent 5xx answer about this mail raises MailRejected.
@@ -6,13 +6,16 @@ caller retries later; a permanent 5xx answer about this mail raises MailRejected
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 import logging
 import ssl
+import uuid
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 import aiosmtplib
 
@@ -32,6 +35,51 @@ class MailRejected(Exception):
         super().__init__(f"{code} {reply}")
         self.code = code
         self.reply = reply
+
+
+def build_message(mail: OutgoingMail, from_address: str, from_name: str = DEFAULT_FROM_NAME) -> EmailMessage:
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = Address(display_name=from_name, addr_spec=from_address)
+    msg["To"] = ", ".join(mail.to)
+    msg["Subject"] = _one_line(mail.subject)
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    domain = from_address.rpartition("@")[2].strip(" >") or "edoc-bridge.invalid"
+    msg["Message-ID"] = make_msgid(domain=domain)  # an explicit domain: getfqdn() would block
+    msg["Auto-Submitted"] = "auto-replied"  # RFC 3834: receipts must not trigger auto-replies
+    if mail.reply_to:
+        msg["Reply-To"] = _one_line(mail.reply_to)
+    for name, value in mail.headers.items():
+        del msg[name]
+        msg[name] = _one_line(value)
+    msg.set_content(mail.body, charset="utf-8", cte="base64")
+    for filename, content_type, data in mail.attachments:
+        maintype, _, subtype = content_type.partition("/")
+        msg.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+                           filename=_one_line(filename))  # fmt: skip
+    return msg
+
+
+class MailFolderSender:
+    """Writes each outgoing mail as an .eml file instead of sending it: the default run needs no mail relay,
+    and an operator can read what would have been sent. Written to a temporary name, then renamed."""
+
+    def __init__(self, folder: str | Path, *, from_address: str, from_name: str = DEFAULT_FROM_NAME) -> None:
+        self.folder = Path(folder)
+        self.from_address = from_address
+        self.from_name = from_name
+
+    async def send(self, mail: OutgoingMail) -> str:
+        msg = build_message(mail, self.from_address, self.from_name)
+        message_id = str(msg["Message-ID"])
+        await asyncio.to_thread(self._write, msg.as_bytes())
+        return message_id
+
+    def _write(self, data: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
+        tmp = self.folder / f".{name}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(self.folder / name)
 
 
 class SmtpMailSender:
@@ -62,24 +110,7 @@ class SmtpMailSender:
 
     def build(self, mail: OutgoingMail) -> EmailMessage:
         """The message exactly as it will be sent (UTF-8, RFC 2047 subject, RFC 2231 filenames)."""
-        msg = EmailMessage(policy=email.policy.SMTP)
-        msg["From"] = Address(display_name=self.from_name, addr_spec=self.from_address)
-        msg["To"] = ", ".join(mail.to)
-        msg["Subject"] = _one_line(mail.subject)
-        msg["Date"] = format_datetime(datetime.now(UTC))
-        msg["Message-ID"] = make_msgid(domain=self._domain())  # an explicit domain: getfqdn() would block
-        msg["Auto-Submitted"] = "auto-replied"  # RFC 3834: receipts must not trigger auto-replies
-        if mail.reply_to:
-            msg["Reply-To"] = _one_line(mail.reply_to)
-        for name, value in mail.headers.items():
-            del msg[name]
-            msg[name] = _one_line(value)
-        msg.set_content(mail.body, charset="utf-8", cte="base64")
-        for filename, content_type, data in mail.attachments:
-            maintype, _, subtype = content_type.partition("/")
-            msg.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
-                               filename=_one_line(filename))  # fmt: skip
-        return msg
+        return build_message(mail, self.from_address, self.from_name)
 
     async def send(self, mail: OutgoingMail) -> str:
         msg = self.build(mail)
@@ -110,10 +141,6 @@ class SmtpMailSender:
             log.warning("relay refused %s for %s: %s %s", address, message_id, response.code, response.message)
         log.info("sent %s to %s: %s", message_id, ", ".join(mail.to), reply)
         return message_id
-
-    def _domain(self) -> str:
-        domain = self.from_address.rpartition("@")[2].strip(" >")
-        return domain or "edoc-bridge.invalid"
 
 
 def _classify_refusals(exc: aiosmtplib.SMTPRecipientsRefused) -> Exception:
