@@ -11,15 +11,15 @@ import asyncio
 import io
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from core.verdict import Outcome, Reason
-from signing.pdf_text import SECRECY_STAMPS, normalize_lines, page_texts, stamp_in
+from signing.pdf_text import SECRECY_STAMPS, normalize_lines, page_text_of, stamp_in
 
 MiB = 1024 * 1024
 MAX_PDF_BYTES = 50 * MiB  # per file (Ninh Bình QĐ 161/2025 Điều 8.4)
@@ -79,6 +79,18 @@ class _Scan:
 
 def check_pdf(data: bytes, *, declared_pages: int | None = None, max_bytes: int = MAX_PDF_BYTES) -> CompletenessReport:
     """Blocking (pypdf): from the event loop use `check_pdf_async`."""
+    header = pdf_header(data, max_bytes)
+    if isinstance(header, CompletenessReport):
+        return header
+    try:
+        reader = PdfReader(io.BytesIO(data))
+    except Exception as exc:  # pypdf raises many unrelated error types on malformed files
+        return unreadable(header, exc)
+    return check_reader(reader, header, declared_pages, page_text_of(reader))
+
+
+def pdf_header(data: bytes, max_bytes: int = MAX_PDF_BYTES) -> re.Match[bytes] | CompletenessReport:
+    """The `%PDF-x.y` header, or the report refusing the file before it is parsed (too large, not a PDF)."""
     if len(data) > max_bytes:
         return CompletenessReport(
             (_reject("pdf.too_large", f"Tệp PDF quá lớn ({_mb(len(data))}, tối đa {_mb(max_bytes)})."),)
@@ -86,15 +98,25 @@ def check_pdf(data: bytes, *, declared_pages: int | None = None, max_bytes: int 
     header = _HEADER.search(data[:1024])
     if header is None:
         return CompletenessReport((_reject("pdf.not_pdf", "Tệp không phải định dạng PDF."),))
+    return header
+
+
+def unreadable(header: re.Match[bytes], exc: Exception) -> CompletenessReport:
+    reason = _reject("pdf.unreadable", f"Tệp PDF bị hỏng hoặc không đọc được ({type(exc).__name__}).")
+    return CompletenessReport((reason,), version=_version_text(header))
+
+
+def check_reader(
+    reader: PdfReader, header: re.Match[bytes], declared_pages: int | None, page_text: Callable[[int], str]
+) -> CompletenessReport:
+    """The checks on an opened PDF; `page_text(i)` may be shared with metadata extraction (signing.analysis)."""
     try:
-        reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             reason = _reject("pdf.encrypted", "Tệp PDF được đặt mật khẩu hoặc mã hóa; hãy gửi bản không mã hóa.")
             return CompletenessReport((reason,), version=_version_text(header))
-        return _inspect(reader, header, declared_pages)
+        return _inspect(reader, header, declared_pages, page_text)
     except Exception as exc:  # pypdf raises many unrelated error types on malformed files
-        reason = _reject("pdf.unreadable", f"Tệp PDF bị hỏng hoặc không đọc được ({type(exc).__name__}).")
-        return CompletenessReport((reason,), version=_version_text(header))
+        return unreadable(header, exc)
 
 
 async def check_pdf_async(
@@ -103,7 +125,9 @@ async def check_pdf_async(
     return await asyncio.to_thread(check_pdf, data, declared_pages=declared_pages, max_bytes=max_bytes)
 
 
-def _inspect(reader: PdfReader, header: re.Match[bytes], declared_pages: int | None) -> CompletenessReport:
+def _inspect(
+    reader: PdfReader, header: re.Match[bytes], declared_pages: int | None, page_text: Callable[[int], str]
+) -> CompletenessReport:
     findings: list[Reason] = []
     version = _effective_version(reader, header)
     if version < MIN_VERSION:
@@ -114,12 +138,12 @@ def _inspect(reader: PdfReader, header: re.Match[bytes], declared_pages: int | N
     if pages == 0:
         findings.append(_reject("pdf.no_pages", "Tệp PDF không có trang nào."))
     elif declared_pages is not None and declared_pages != pages:
-        findings.append(
-            _hold("pdf.page_mismatch", f"Số trang khai báo là {declared_pages} nhưng tệp PDF có {pages} trang.")
-        )
+        findings.append(_page_mismatch(declared_pages, pages))
     scan = _walk(reader)
     findings += _active_content(scan)
-    texts = page_texts(reader)
+    # every page, not only the first where NĐ 30 puts the stamp: an appendix or an annex printed inside the
+    # file may carry its own; each page's text is extracted once and shared with the metadata (signing.analysis)
+    texts = [page_text(i) for i in range(pages)]
     secrecy = stamp_in([ln for t in texts for ln in normalize_lines(t)], SECRECY_STAMPS) or ""
     if secrecy:
         findings.append(
@@ -137,6 +161,20 @@ def _inspect(reader: PdfReader, header: re.Match[bytes], declared_pages: int | N
         secrecy=secrecy,
         embedded_files=tuple(name for name, _ in scan.embedded),
     )
+
+
+def _page_mismatch(declared_pages: int, pages: int) -> Reason:
+    return _hold("pdf.page_mismatch", f"Số trang khai báo là {declared_pages} nhưng tệp PDF có {pages} trang.")
+
+
+def with_declared_pages(report: CompletenessReport, declared_pages: int | None) -> CompletenessReport:
+    """The report `check_pdf(…, declared_pages=declared_pages)` gives, from one made without declared pages."""
+    pages = report.page_count
+    if declared_pages is None or not pages or declared_pages == pages:
+        return report
+    at = sum(f.code == "pdf.version" for f in report.findings)  # the version finding comes first
+    findings = (*report.findings[:at], _page_mismatch(declared_pages, pages), *report.findings[at:])
+    return replace(report, findings=findings)
 
 
 def _active_content(scan: _Scan) -> list[Reason]:

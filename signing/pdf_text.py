@@ -117,17 +117,6 @@ def stamp_urgency(lines: Sequence[str]) -> Urgency | None:
     return URGENCY_STAMPS[stamp] if stamp else None
 
 
-def page_texts(reader: PdfReader) -> list[str]:
-    """Text of each page; a page whose text cannot be extracted counts as empty."""
-    texts = []
-    for page in reader.pages:
-        try:
-            texts.append(page.extract_text() or "")
-        except Exception:  # pypdf raises many kinds of errors on odd fonts/streams
-            texts.append("")
-    return texts
-
-
 def find_code(lines: Sequence[str]) -> tuple[DocCode | None, int]:
     for i, line in enumerate(lines):
         m = _CODE.search(line)
@@ -335,7 +324,9 @@ def metadata_from_pages(pages: Sequence[str]) -> DeclaredMetadata:
     return _metadata(pages.__getitem__, len(pages))
 
 
-def _page_reader(reader: PdfReader) -> Callable[[int], str]:
+def page_text_of(reader: PdfReader) -> Callable[[int], str]:
+    """Page i's text, extracted at most once per reader; a page whose text cannot be extracted counts as empty."""
+
     @cache
     def text(i: int) -> str:
         try:
@@ -346,17 +337,28 @@ def _page_reader(reader: PdfReader) -> Callable[[int], str]:
     return text
 
 
+UNREADABLE = "Không đọc được nội dung tệp PDF."
+
+
 def extract_metadata(pdf: bytes) -> DeclaredMetadata:
     """Blocking (pypdf): call `extract_metadata_async` from the event loop."""
     try:
         reader = PdfReader(io.BytesIO(pdf))
+    except Exception:  # malformed PDFs make pypdf raise many different errors
+        return DeclaredMetadata(problems=[UNREADABLE])
+    return metadata_of(reader, page_text_of(reader))
+
+
+def metadata_of(reader: PdfReader, page_text: Callable[[int], str]) -> DeclaredMetadata:
+    """The metadata of an opened PDF; `page_text(i)` may be shared with the completeness checks."""
+    try:
         if reader.is_encrypted:
             return DeclaredMetadata(problems=["Tệp PDF được mã hóa, không đọc được nội dung."])
         count = len(reader.pages)
     except Exception:  # malformed PDFs make pypdf raise many different errors
-        return DeclaredMetadata(problems=["Không đọc được nội dung tệp PDF."])
+        return DeclaredMetadata(problems=[UNREADABLE])
     try:
-        return _metadata(_page_reader(reader), count)
+        return _metadata(page_text, count)
     except Exception:  # a heuristic must never take the pipeline down
         return DeclaredMetadata(page_amount=count or None)
 

@@ -1,0 +1,94 @@
+"""One pass over a PDF, and the entry points of the analysis process pool.
+
+`analyse_pdf` opens the PDF once and extracts each page's text at most once, for both the completeness checks
+(signing.completeness: every page, for state-secret stamps) and the metadata (signing.pdf_text: page 1 and the
+signer block read backwards from the end). Its result equals `check_pdf` + `extract_metadata` run separately.
+
+The functions below `# ---- pool` run in worker processes of a ProcessPoolExecutor owned by the composition
+root: pypdf and pyHanko are pure-Python CPU work that would otherwise hold the service's GIL. They are top-level
+(picklable by reference), take and return plain data, and keep per-process state only in module globals set
+by `init_worker` (a "spawn"/"forkserver" child starts with nothing inherited).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+from dataclasses import dataclass
+
+from pypdf import PdfReader
+
+from core.metadata import DeclaredMetadata
+from core.ports import SignatureReport
+from signing import pdf_speedups
+from signing.completeness import MAX_PDF_BYTES, CompletenessReport, check_reader, pdf_header, unreadable
+from signing.pdf_text import UNREADABLE, extract_metadata, metadata_of, page_text_of
+
+
+@dataclass(frozen=True, slots=True)
+class PdfAnalysis:
+    report: CompletenessReport
+    metadata: DeclaredMetadata
+
+
+def analyse_pdf(data: bytes, declared_pages: int | None = None, max_bytes: int = MAX_PDF_BYTES) -> PdfAnalysis:
+    """Blocking (pypdf). Same results as `check_pdf(data, declared_pages=…)` and `extract_metadata(data)`."""
+    header = pdf_header(data, max_bytes)
+    if isinstance(header, CompletenessReport):  # refused unopened; the metadata reader still tries, as before
+        return PdfAnalysis(header, extract_metadata(data))
+    try:
+        reader = PdfReader(io.BytesIO(data))
+    except Exception as exc:  # pypdf raises many unrelated error types on malformed files
+        return PdfAnalysis(unreadable(header, exc), DeclaredMetadata(problems=[UNREADABLE]))
+    page_text = page_text_of(reader)  # one extraction per page, shared by both
+    return PdfAnalysis(check_reader(reader, header, declared_pages, page_text), metadata_of(reader, page_text))
+
+
+# ---- pool ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatorConfig:
+    """What a pool process needs to build its own PdfSignatureValidator (certificates as PEM/DER bytes)."""
+
+    trust_roots: tuple[bytes, ...]
+    intermediates: tuple[bytes, ...] = ()
+    revocation_mode: str = "soft-fail"
+
+
+_validator = None  # this process's PdfSignatureValidator, built by init_worker
+_loop: asyncio.AbstractEventLoop | None = None  # pyHanko's async API runs to completion on it
+
+
+def start_worker(config: ValidatorConfig | None) -> None:
+    """Pool initializer. Ctrl-C reaches the whole process group: the service stops the pool itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    init_worker(config)
+
+
+def init_worker(config: ValidatorConfig | None) -> None:
+    """The speed-ups, and this process's validator when trust roots are configured (else none)."""
+    global _validator, _loop
+    pdf_speedups.install()
+    _validator = None
+    if config is not None:
+        from signing.signatures import PdfSignatureValidator
+
+        _validator = PdfSignatureValidator(
+            config.trust_roots, intermediates=config.intermediates, revocation_mode=config.revocation_mode
+        )
+        _loop = _loop or asyncio.new_event_loop()
+
+
+def warm_up() -> int:
+    """Run once per process at start, so the first document does not wait for the imports."""
+    return os.getpid()
+
+
+def validate_signatures(pdf: bytes) -> list[SignatureReport]:
+    """PdfSignatureValidator.validate in a pool process (configured by `init_worker`)."""
+    if _validator is None or _loop is None:
+        raise RuntimeError("signature validation is not configured in this process")
+    return _loop.run_until_complete(_validator.validate_here(pdf))
