@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bridge.directory import load_directory
 from bridge.services import receive
-from bridge.services.checks import configure_checks
+from bridge.services.checks import AnalysisPool, configure_checks, pool_size
 from bridge.services.deps import Deps, SystemClock
 from bridge.settings import Settings
 from bridge.worker import OutboxWorker, RetryPolicy, handlers_for
-from core.inbound import Channel
+from core.inbound import Channel, InboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,8 @@ class Bridge:
     engine: Any
     queue: Any
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    pool: AnalysisPool | None = None  # processes for PDF analysis and signature validation
+    addresses: RecipientAddresses | None = None  # what SMTP RCPT accepts, kept in memory
 
     def workers(self) -> list[OutboxWorker]:
         o = self.settings.outbox
@@ -43,7 +48,38 @@ class Bridge:
             await aclose()
         if close := getattr(self.deps.signatures, "close", None):
             close()  # the validator's worker thread
+        if self.pool is not None:
+            await asyncio.to_thread(self.pool.close)
         await self.engine.dispose()
+
+
+class RecipientAddresses:
+    """The agencies' addresses, read at most every `max_age` seconds: SMTP RCPT is answered from memory, not
+    with a database transaction per recipient (on SQLite each takes the write lock the accept path needs).
+    An address not (yet) in the snapshot is still looked up, so a newly imported agency is never refused."""
+
+    def __init__(self, bridge: Bridge, max_age: float = 30.0) -> None:
+        self.bridge, self.max_age = bridge, max_age
+        self._intake = frozenset(a.strip().lower() for a in bridge.settings.smtp_in.intake_addresses)
+        self._known: frozenset[str] = frozenset()
+        self._read_at = float("-inf")
+
+    def invalidate(self) -> None:
+        self._read_at = float("-inf")
+
+    async def accepts(self, address: str) -> bool:
+        address = address.strip().lower()
+        if address in self._intake:
+            return True
+        if time.monotonic() - self._read_at > self.max_age:
+            async with self.bridge.deps.uow() as uow:
+                agencies = await uow.agencies.list()
+            self._known = frozenset(e.strip().lower() for a in agencies for e in a.emails)
+            self._read_at = time.monotonic()
+        if address in self._known:
+            return True
+        async with self.bridge.deps.uow() as uow:
+            return await uow.agencies.by_email(address) is not None
 
 
 class MailIntake:
@@ -82,11 +118,9 @@ class MailIntake:
             return await uow.inbound.max_uid(mailbox, uidvalidity)
 
     async def accepts_recipient(self, address: str) -> bool:
-        address = address.strip().lower()
-        if address in {a.lower() for a in self.bridge.settings.smtp_in.intake_addresses}:
-            return True
-        async with self.bridge.deps.uow() as uow:
-            return await uow.agencies.by_email(address) is not None
+        if self.bridge.addresses is None:
+            self.bridge.addresses = RecipientAddresses(self.bridge)
+        return await self.bridge.addresses.accepts(address)
 
 
 async def build(settings: Settings) -> Bridge:
@@ -100,6 +134,7 @@ async def build(settings: Settings) -> Bridge:
 
     engine = make_engine(settings.database_url)
     out = settings.smtp_out
+    pool = AnalysisPool(size, settings.checks) if (size := pool_size(settings.checks)) else None
     clock = SystemClock()
     deps = Deps(
         uow=lambda: SqlUnitOfWork(engine, clock),
@@ -114,11 +149,29 @@ async def build(settings: Settings) -> Bridge:
             username=out.username or None,
             password=out.password or None,
         ),
-        parse_message=lambda raw: parse_message(raw, Channel.SMTP),
+        parse_message=parsed_once(lambda raw: parse_message(raw, Channel.SMTP)),
         bridge_organ=settings.bridge_organ,
     )
-    configure_checks(deps, settings.checks)
-    return Bridge(settings, deps, engine, OutboxQueue(engine))
+    if pool is not None:
+        pool.start()
+    configure_checks(deps, settings.checks, pool=pool)
+    return Bridge(settings, deps, engine, OutboxQueue(engine), pool=pool)
+
+
+def parsed_once(parse: Callable[[bytes], InboundMessage], keep: int = 8) -> Callable[[bytes], InboundMessage]:
+    """The reply router and then the document pipeline both parse a mail: the second gets the first's result
+    (the same bytes parse to the same message, which nobody modifies). Only the last few are kept."""
+    recent: OrderedDict[bytes, InboundMessage] = OrderedDict()
+
+    def parse_message(raw: bytes) -> InboundMessage:
+        found = recent.get(raw)
+        if found is None:
+            found = recent[raw] = parse(raw)
+            while len(recent) > keep:
+                recent.popitem(last=False)
+        return found
+
+    return parse_message
 
 
 async def import_directory(bridge: Bridge, path: str | Path) -> int:
@@ -127,6 +180,8 @@ async def import_directory(bridge: Bridge, path: str | Path) -> int:
         for agency in agencies:
             await uow.agencies.upsert(agency)
         await uow.commit()
+    if bridge.addresses is not None:
+        bridge.addresses.invalidate()
     return len(agencies)
 
 
