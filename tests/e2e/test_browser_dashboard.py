@@ -36,13 +36,25 @@ async def in_browser(fn: Any, *args: Any) -> Any:
     return await asyncio.to_thread(fn, *args)
 
 
+def submit(b: Any, css: str) -> None:
+    """Click a form's button and wait until the next page replaced this one (else reads race the load)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = b.find_element(By.TAG_NAME, "html")
+    b.find_element(By.CSS_SELECTOR, css).click()
+    WebDriverWait(b, 20).until(ec.staleness_of(page))
+
+
 def login(b: Any, base: str, user: str) -> None:
     from selenium.webdriver.common.by import By
 
     b.get(f"{base}/web/login")
     b.find_element(By.ID, "username").send_keys(user)
     b.find_element(By.ID, "password").send_keys(PASSWORD)
-    b.find_element(By.ID, "login").click()
+    submit(b, "#login")
+    assert b.find_elements(By.CSS_SELECTOR, "form[action='/web/logout']"), f"login as {user} failed"
 
 
 def wait_for_file(folder: Path, suffix: str, within: float = 20) -> Path:
@@ -72,7 +84,7 @@ async def test_clerk_and_admin_work_in_the_browser(site, browser, shot) -> None:
         shot("tra-cuu")
         b.get(f"{base}/web/held")
         assert "7/KH-UBND" not in b.page_source  # agency B's held document is not shown to A's clerk
-        b.find_element(By.CSS_SELECTOR, f"#held-{seeded.docs['a_held']} button.accept").click()
+        submit(b, f"#held-{seeded.docs['a_held']} button.accept")
         shot("cho-duyet")
         assert "Đã tiếp nhận văn bản" in b.find_element(By.ID, "message").text
         b.get(f"{base}/web/report?from=2000-01-01&to=2100-12-31")
@@ -90,7 +102,7 @@ async def test_clerk_and_admin_work_in_the_browser(site, browser, shot) -> None:
         login(b, base, "admin")
         b.get(f"{base}/web/outbox")
         shot("hang-doi")
-        b.find_element(By.CSS_SELECTOR, f"#job-{seeded.dead_job} button.requeue").click()
+        submit(b, f"#job-{seeded.dead_job} button.requeue")
         assert f"Đã đưa việc {seeded.dead_job}" in b.find_element(By.ID, "message").text
         b.get(f"{base}/web/audit")
         assert "Chuỗi băm nguyên vẹn" in b.find_element(By.ID, "verify").text
