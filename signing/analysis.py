@@ -62,9 +62,12 @@ _validator = None  # this process's PdfSignatureValidator, built by init_worker
 _loop: asyncio.AbstractEventLoop | None = None  # pyHanko's async API runs to completion on it
 
 
-def start_worker(config: ValidatorConfig | None) -> None:
-    """Pool initializer. Ctrl-C reaches the whole process group: the service stops the pool itself."""
+def start_worker(config: ValidatorConfig | None, niceness: int = 0) -> None:
+    """Pool initializer. Ctrl-C reaches the whole process group: the service stops the pool itself. A positive
+    `niceness` lets the service's own process (accepting mail, answering HTTP) go first when CPUs are busy."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if niceness > 0:
+        os.nice(niceness)
     init_worker(config)
 
 

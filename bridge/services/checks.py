@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# analysis is background work: the process accepting mail and serving HTTP gets the CPU first when it is short
+POOL_NICENESS = 10
 
 PERSONAL, ORGANISATION = "personal", "organisation"
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,7 +113,7 @@ class AnalysisPool:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["signing.analysis", "signing.signatures"])
         self._executor = ProcessPoolExecutor(
-            self.size, mp_context=ctx, initializer=analysis.start_worker, initargs=(self._config,)
+            self.size, mp_context=ctx, initializer=analysis.start_worker, initargs=(self._config, POOL_NICENESS)
         )
         for _ in range(self.size):  # start the processes now, not when the first document arrives
             self._executor.submit(analysis.warm_up)
