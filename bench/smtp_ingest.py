@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+from subprocess import DEVNULL
 
 import aiosmtplib
 
@@ -40,7 +40,8 @@ class H:
         return "250 OK"
 async def main():
     loop = asyncio.get_running_loop()
-    srv = await loop.create_server(lambda: SMTP(H(), hostname="bench", data_size_limit=64 << 20), "127.0.0.1", int(sys.argv[1]))
+    factory = lambda: SMTP(H(), hostname="bench", data_size_limit=64 << 20)
+    srv = await loop.create_server(factory, "127.0.0.1", int(sys.argv[1]))
     await srv.serve_forever()
 asyncio.run(main())
 """
@@ -78,13 +79,13 @@ async def blast(port: int, raws: list[bytes], connections: int) -> float:
 
 async def bare_sink(raws: list[bytes], connections: int) -> float:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SINK_SERVER, str(port)])
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", SINK_SERVER, str(port))
     try:
         await wait_port(port)
         return await blast(port, raws, connections)
     finally:
         proc.terminate()
-        proc.wait()
+        await proc.wait()
 
 
 async def bridge(raws: list[bytes], connections: int) -> tuple[float, float]:
@@ -97,8 +98,9 @@ async def bridge(raws: list[bytes], connections: int) -> tuple[float, float]:
         cfg = Path(tmp) / "bench.toml"
         cfg.write_text(settings_toml(s), encoding="utf-8")
         env = {**os.environ, "EDOC_CONFIG": str(cfg)}
-        proc = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bridge.cli", "serve", cwd=ROOT, env=env, stdout=DEVNULL, stderr=DEVNULL
+        )
         try:
             await wait_port(s.smtp_in.port, within=60)
             start = time.perf_counter()
@@ -110,7 +112,7 @@ async def bridge(raws: list[bytes], connections: int) -> tuple[float, float]:
             relayed = time.perf_counter() - start
         finally:
             proc.terminate()
-            proc.wait(30)
+            await asyncio.wait_for(proc.wait(), 30)
             await sink.stop()
             await sim.stop()
     return accept, relayed
@@ -123,8 +125,10 @@ async def main() -> None:
     a = ap.parse_args()
     pdf = make_official_pdf(pages=5)
     raws = mails(a.mails, pdf)
-    print(f"{a.mails} mails, PDF {len(pdf) / 1024:.1f} KiB, message {len(raws[0]) / 1024:.1f} KiB, "
-          f"{a.connections} connections")
+    print(
+        f"{a.mails} mails, PDF {len(pdf) / 1024:.1f} KiB, message {len(raws[0]) / 1024:.1f} KiB, "
+        f"{a.connections} connections"
+    )
     t_sink = await bare_sink(raws, a.connections)
     print(f"(a) bare aiosmtpd sink : {a.mails / t_sink:8.1f} msgs/s ({t_sink:.2f} s)")
     t_bridge, t_relayed = await bridge(raws, a.connections)
