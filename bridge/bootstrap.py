@@ -33,6 +33,12 @@ class Bridge:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     pool: AnalysisPool | None = None  # processes for PDF analysis and signature validation
     addresses: RecipientAddresses | None = None  # what SMTP RCPT accepts, kept in memory
+    writer: receive.IntakeWriter | None = None  # group commit of accepted mail
+
+    def intake_writer(self) -> receive.IntakeWriter:
+        if self.writer is None:
+            self.writer = receive.IntakeWriter(self.deps)
+        return self.writer
 
     def workers(self) -> list[OutboxWorker]:
         o = self.settings.outbox
@@ -96,6 +102,7 @@ class MailIntake:
             envelope_from=envelope_from,
             recipients=tuple(recipients),
             peer_ip=peer,
+            writer=self.bridge.intake_writer(),
         )
         self.bridge.wake.set()
         return stored
@@ -109,6 +116,7 @@ class MailIntake:
             mailbox=mailbox,
             uidvalidity=uidvalidity,
             uid=uid,
+            writer=self.bridge.intake_writer(),
         )
         self.bridge.wake.set()
         return not stored.duplicate
