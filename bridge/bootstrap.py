@@ -20,6 +20,7 @@ from bridge.worker import OutboxWorker, RetryPolicy, handlers_for
 from core.inbound import Channel, InboundMessage
 
 log = logging.getLogger(__name__)
+INTAKE_QUIET = 0.05  # seconds without a new mail that count as a pause in arrivals
 
 
 @dataclass
@@ -44,9 +45,29 @@ class Bridge:
         o = self.settings.outbox
         policy = RetryPolicy(o.max_attempts, o.initial_delay, o.max_delay, o.jitter)
         return [
-            OutboxWorker(self.deps, self.queue, handlers_for(), policy, idle_sleep=o.idle_sleep, wake=self.wake)
+            OutboxWorker(
+                self.deps,
+                self.queue,
+                handlers_for(),
+                policy,
+                idle_sleep=o.idle_sleep,
+                wake=self.wake,
+                give_way=self.intake_first,
+            )
             for _ in range(max(1, o.workers))
         ]
+
+    async def intake_first(self) -> None:
+        """Accepting mail goes first: while mail is arriving (its CPU and, on SQLite, the write lock are what an
+        SMTP client waits for), a worker waits for a pause before its next job, but at most
+        `outbox.intake_yield` seconds, so documents keep moving during a long burst."""
+        writer, wait = self.writer, self.settings.outbox.intake_yield
+        if writer is None or wait <= 0:
+            return
+        for _ in range(max(1, round(wait / INTAKE_QUIET))):
+            if not writer.busy(INTAKE_QUIET):
+                return
+            await asyncio.sleep(INTAKE_QUIET)
 
     async def close(self) -> None:
         aclose = getattr(self.deps.axis, "aclose", None)

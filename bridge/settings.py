@@ -66,6 +66,7 @@ class Outbox:
     max_delay: float = 600.0
     jitter: float = 1.0
     idle_sleep: float = 0.2
+    intake_yield: float = 1.0  # while mail arrives, a worker waits up to this long before each job; 0 = never
 
 
 @dataclass

@@ -52,8 +52,10 @@ class OutboxWorker:
         idle_sleep: float = 0.2,
         batch: int = 10,
         wake: asyncio.Event | None = None,
+        give_way: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.deps, self.queue, self.handlers, self.policy = deps, queue, handlers, policy
+        self.give_way = give_way  # awaited before each job: lets more urgent work (accepting mail) go first
         self.idle_sleep, self.batch = idle_sleep, batch
         self.wake = wake or asyncio.Event()
         self.id = f"worker-{uuid.uuid4().hex[:8]}"
@@ -75,6 +77,8 @@ class OutboxWorker:
     async def run_once(self) -> int:
         claimed = await self.queue.claim(self.id, list(self.handlers), self.batch)
         for job in claimed:
+            if self.give_way is not None:
+                await self.give_way()
             await self._run(job)
         return len(claimed)
 

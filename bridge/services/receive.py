@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
@@ -104,8 +105,14 @@ class IntakeWriter:
         self.deps, self.max_batch = deps, max_batch
         self._waiting: list[tuple[InboundRecord, asyncio.Future[Stored]]] = []
         self._task: asyncio.Task[None] | None = None
+        self.last_write = float("-inf")  # time.monotonic() of the latest row offered
+
+    def busy(self, within: float) -> bool:
+        """Mail arrived in the last `within` seconds."""
+        return time.monotonic() - self.last_write < within
 
     async def write(self, record: InboundRecord) -> Stored:
+        self.last_write = time.monotonic()
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
         self._waiting.append((record, done))
         if self._task is None or self._task.done():

@@ -71,3 +71,55 @@ def test_the_message_id_is_read_from_the_header_block_only() -> None:
     assert receive.message_id_of(raw) == "x@y"
     assert receive.message_id_of(b"Message-ID: <only@headers>") == "only@headers"
     assert receive.message_id_of(b"From: a\n\nMessage-ID: <no@x>\n") == ""
+
+
+async def test_workers_give_way_while_mail_arrives(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bridge.bootstrap import Bridge
+    from bridge.settings import Settings
+
+    settings = Settings()
+    settings.outbox.intake_yield = 0.3
+    bridge = Bridge(settings, _deps(engine, tmp_path), engine, OutboxQueue(engine))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await bridge.intake_first()  # nothing arrived yet: no wait
+    assert loop.time() - start < 0.05
+    await bridge.intake_writer().write(_record("just-now"))
+    start = loop.time()
+    await bridge.intake_first()  # waits for a pause in arrivals (50 ms without mail)
+    assert 0.04 <= loop.time() - start < 0.3
+
+    async def keep_arriving() -> None:
+        for i in range(40):
+            await bridge.intake_writer().write(_record(f"burst-{i}"))
+            await asyncio.sleep(0.01)
+
+    burst = asyncio.create_task(keep_arriving())
+    await asyncio.sleep(0.02)
+    start = loop.time()
+    await bridge.intake_first()  # never a pause: gives up after intake_yield
+    assert 0.25 <= loop.time() - start < 0.6
+    await burst
+
+
+async def test_a_worker_gives_way_before_each_job(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bridge.worker import OutboxWorker, RetryPolicy
+
+    deps, order = _deps(engine, tmp_path), []
+    async with deps.uow() as uow:
+        for i in range(3):
+            await uow.outbox.enqueue("test", {"i": i}, f"test:{i}")
+        await uow.commit()
+
+    async def handler(deps: Deps, job) -> None:  # type: ignore[no-untyped-def]
+        order.append(f"job {job.payload['i']}")
+        async with deps.uow() as uow:
+            await uow.outbox.complete(job.id)
+            await uow.commit()
+
+    async def give_way() -> None:
+        order.append("give way")
+
+    worker = OutboxWorker(deps, OutboxQueue(engine), {"test": handler}, RetryPolicy(), give_way=give_way)
+    assert await worker.run_once() == 3
+    assert order == ["give way", "job 0", "give way", "job 1", "give way", "job 2"]
