@@ -16,6 +16,8 @@ import asyncio
 import io
 import os
 import signal
+import threading
+import time
 from dataclasses import dataclass
 
 from pypdf import PdfReader
@@ -62,13 +64,27 @@ _validator = None  # this process's PdfSignatureValidator, built by init_worker
 _loop: asyncio.AbstractEventLoop | None = None  # pyHanko's async API runs to completion on it
 
 
-def start_worker(config: ValidatorConfig | None, niceness: int = 0) -> None:
+def start_worker(config: ValidatorConfig | None, niceness: int = 0, owner: int | None = None) -> None:
     """Pool initializer. Ctrl-C reaches the whole process group: the service stops the pool itself. A positive
-    `niceness` lets the service's own process (accepting mail, answering HTTP) go first when CPUs are busy."""
+    `niceness` lets the service's own process (accepting mail, answering HTTP) go first when CPUs are busy.
+    `owner`: the service's pid; when it is gone (killed, so it could not stop the pool), this process leaves."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if niceness > 0:
         os.nice(niceness)
+    if owner is not None:
+        threading.Thread(target=_leave_without, args=(owner,), name="owner-watch", daemon=True).start()
     init_worker(config)
+
+
+def _leave_without(owner: int, every: float = 1.0) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # alive, under another user (pid reused): keep serving
+            pass
 
 
 def init_worker(config: ValidatorConfig | None) -> None:

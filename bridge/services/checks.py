@@ -112,8 +112,9 @@ class AnalysisPool:
 
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["signing.analysis", "signing.signatures"])
+        init = (self._config, POOL_NICENESS, os.getpid())  # the pool leaves if this process is killed
         self._executor = ProcessPoolExecutor(
-            self.size, mp_context=ctx, initializer=analysis.start_worker, initargs=(self._config, POOL_NICENESS)
+            self.size, mp_context=ctx, initializer=analysis.start_worker, initargs=init
         )
         for _ in range(self.size):  # start the processes now, not when the first document arrives
             self._executor.submit(analysis.warm_up)

@@ -81,3 +81,15 @@ def test_validation_needs_a_configured_process() -> None:
     analysis.init_worker(None)
     with pytest.raises(RuntimeError):
         analysis.validate_signatures(b"%PDF-1.4")
+
+
+def test_a_pool_process_leaves_when_its_service_is_gone() -> None:
+    """A SIGKILLed service cannot stop its pool: the pool process notices and exits by itself."""
+    import subprocess
+    import sys
+
+    owner = subprocess.Popen([sys.executable, "-c", "pass"])
+    owner.wait()
+    code = f"from signing.analysis import _leave_without; _leave_without({owner.pid}, every=0.05); raise SystemExit(3)"
+    watcher = subprocess.run([sys.executable, "-c", code], timeout=30)
+    assert watcher.returncode == 0  # os._exit(0) from the watch, not the line after it
