@@ -187,9 +187,10 @@ async def build(settings: Settings) -> Bridge:
     return Bridge(settings, deps, engine, OutboxQueue(engine), pool=pool)
 
 
-def parsed_once(parse: Callable[[bytes], InboundMessage], keep: int = 8) -> Callable[[bytes], InboundMessage]:
+def parsed_once(parse: Callable[[bytes], InboundMessage], keep: int = 4) -> Callable[[bytes], InboundMessage]:
     """The reply router and then the document pipeline both parse a mail: the second gets the first's result
-    (the same bytes parse to the same message, which nobody modifies). Only the last few are kept."""
+    (the same bytes parse to the same message, which nobody modifies). Only the last few are kept: a mail
+    may be 25 MB, and the pair of parses of one job comes a few milliseconds apart."""
     recent: OrderedDict[bytes, InboundMessage] = OrderedDict()
 
     def parse_message(raw: bytes) -> InboundMessage:

@@ -173,7 +173,7 @@ class PdfAnalyses:
     of parsing and extracting the text of the same file again. Kept by content (a pure function of the bytes)
     and only briefly: the completeness step follows the metadata step, and at most `keep` results wait."""
 
-    def __init__(self, pool: AnalysisPool | None = None, keep: int = 8) -> None:
+    def __init__(self, pool: AnalysisPool | None = None, keep: int = 4) -> None:
         self._pool, self._keep = pool, keep
         self._waiting: OrderedDict[bytes, Any] = OrderedDict()
 
