@@ -152,17 +152,31 @@ class MailIntake:
         return await self.bridge.addresses.accepts(address)
 
 
+def _mail_sender(settings: Settings) -> Any:
+    from mail.sender import MailFolderSender, SmtpMailSender
+
+    out = settings.smtp_out
+    if out.mode == "folder":
+        return MailFolderSender(out.folder, from_address=out.from_address)
+    return SmtpMailSender(
+        out.host,
+        out.port,
+        from_address=out.from_address,
+        starttls=out.starttls,
+        username=out.username or None,
+        password=out.password or None,
+    )
+
+
 async def build(settings: Settings) -> Bridge:
     from bridge.axis.client import VxpAxisClient
     from mail.mime import parse_message
-    from mail.sender import SmtpMailSender
     from storage.blobs import FileBlobStore
     from storage.engine import make_engine
     from storage.outbox_queue import OutboxQueue
     from storage.uow import SqlUnitOfWork
 
     engine = make_engine(settings.database_url)
-    out = settings.smtp_out
     pool = AnalysisPool(size, settings.checks) if (size := pool_size(settings.checks)) else None
     clock = SystemClock()
     deps = Deps(
@@ -170,14 +184,7 @@ async def build(settings: Settings) -> Bridge:
         clock=clock,
         blobs=FileBlobStore(Path(settings.blob_dir)),
         axis=VxpAxisClient(settings.axis.base_url, settings.axis.system_id, settings.axis.secret),
-        mail=SmtpMailSender(
-            out.host,
-            out.port,
-            from_address=out.from_address,
-            starttls=out.starttls,
-            username=out.username or None,
-            password=out.password or None,
-        ),
+        mail=_mail_sender(settings),
         parse_message=parsed_once(lambda raw: parse_message(raw, Channel.SMTP)),
         bridge_organ=settings.bridge_organ,
     )
