@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import pickle
 import sys
 import tempfile
 import time
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
-from subprocess import DEVNULL
+from subprocess import DEVNULL, PIPE
 
 import aiosmtplib
 
@@ -77,18 +78,35 @@ async def blast(port: int, raws: list[bytes], connections: int) -> float:
     return time.perf_counter() - start
 
 
-async def bare_sink(raws: list[bytes], connections: int) -> float:
+async def client_process(port: int, batch: Path, connections: int) -> float:
+    """The SMTP client runs in a process of its own for both servers, so that neither measurement shares
+    the client's CPU with the axis simulator and receipt sink living in this process."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--client", str(port), str(batch), str(connections), stdout=PIPE
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"SMTP client failed ({proc.returncode})")
+    return float(out.decode().strip().splitlines()[-1])
+
+
+def client_main(port: int, batch: Path, connections: int) -> None:
+    raws = pickle.loads(batch.read_bytes())
+    print(asyncio.run(blast(port, raws, connections)))
+
+
+async def bare_sink(batch: Path, connections: int) -> float:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(sys.executable, "-c", SINK_SERVER, str(port))
     try:
         await wait_port(port)
-        return await blast(port, raws, connections)
+        return await client_process(port, batch, connections)
     finally:
         proc.terminate()
         await proc.wait()
 
 
-async def bridge(raws: list[bytes], connections: int) -> tuple[float, float]:
+async def bridge(batch: Path, count: int, connections: int) -> tuple[float, float]:
     sim, sink = simulator(), SmtpSink()
     await sim.start()
     await sink.start()
@@ -104,8 +122,8 @@ async def bridge(raws: list[bytes], connections: int) -> tuple[float, float]:
         try:
             await wait_port(s.smtp_in.port, within=60)
             start = time.perf_counter()
-            accept = await blast(s.smtp_in.port, raws, connections)
-            while len(sim.packets_for("000.00.32.H61")) < len(raws):
+            accept = await client_process(s.smtp_in.port, batch, connections)
+            while len(sim.packets_for("000.00.32.H61")) < count:
                 if time.perf_counter() - start > 600:
                     raise SystemExit(f"only {len(sim.packets_for('000.00.32.H61'))} relayed after 600 s")
                 await asyncio.sleep(0.1)
@@ -129,13 +147,19 @@ async def main() -> None:
         f"{a.mails} mails, PDF {len(pdf) / 1024:.1f} KiB, message {len(raws[0]) / 1024:.1f} KiB, "
         f"{a.connections} connections"
     )
-    t_sink = await bare_sink(raws, a.connections)
-    print(f"(a) bare aiosmtpd sink : {a.mails / t_sink:8.1f} msgs/s ({t_sink:.2f} s)")
-    t_bridge, t_relayed = await bridge(raws, a.connections)
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = Path(tmp) / "mails.pickle"
+        batch.write_bytes(pickle.dumps(raws))
+        t_sink = await bare_sink(batch, a.connections)
+        print(f"(a) bare aiosmtpd sink : {a.mails / t_sink:8.1f} msgs/s ({t_sink:.2f} s)")
+        t_bridge, t_relayed = await bridge(batch, len(raws), a.connections)
     print(f"(b) edoc-bridge accept : {a.mails / t_bridge:8.1f} msgs/s ({t_bridge:.2f} s)")
     print(f"ratio bridge/sink      : {t_sink / t_bridge:8.2f}")
     print(f"all relayed to the axis: {t_relayed:8.2f} s after the first mail ({a.mails / t_relayed:.1f} docs/s)")
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--client"]:
+        client_main(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+        raise SystemExit(0)
     asyncio.run(main())

@@ -39,7 +39,6 @@ receipt_log = sa.Table(
 )
 
 
-
 def _delivery(r: Any) -> Delivery:
     return Delivery(r.token, r.document_id, r.organ_id, r.edxml_document_id, r.sender_organ, r.mailbox, r.created_at)
 

@@ -93,6 +93,9 @@ inbound = sa.Table(
     _col("source_ref", sa.Text(), unique=True),
     _col("raw_sha256", sa.String()),
     _col("size", sa.BigInteger()),
+    # the raw message itself, committed with the row on the accept path (one fsync for a whole group of
+    # mails); the pipeline moves it to the blob store and clears it
+    sa.Column("raw", sa.LargeBinary(), nullable=True),
     _text("envelope_from"),
     _text("peer_ip"),
     _col("recipients", sa.JSON()),

@@ -104,7 +104,7 @@ async def take_status_item(deps: Deps, item: AxisItem) -> None:
 
 
 async def process_axis_document(deps: Deps, job: OutboxJob, record: InboundRecord) -> None:
-    raw = await deps.blobs.get(record.raw_sha256)
+    raw = await receive.load_raw(deps, record)
     try:
         packet = await asyncio.to_thread(parse_edoc, raw)
     except EdxmlError as exc:

@@ -9,6 +9,7 @@ from bridge.pipeline.inspection import Directory, Inspection
 from bridge.pipeline.run import run_pipeline
 from bridge.services import jobs
 from bridge.services.deps import Deps
+from bridge.services.receive import load_raw
 from core.document import Attachment, Book, Direction, Document, ProcessingState, Signer
 from core.inbound import Channel
 from core.records import InboundState, OutboxJob
@@ -35,7 +36,7 @@ async def process_inbound(deps: Deps, job: OutboxJob) -> None:
             await uow.outbox.complete(job.id)
             await uow.commit()
         return
-    raw = await deps.blobs.get(record.raw_sha256)
+    raw = await load_raw(deps, record)
     ins = Inspection(record, raw, Directory(agencies), Channel(record.channel))
     await run_pipeline(ins, deps)
     doc = await _document(deps, ins)

@@ -7,6 +7,7 @@ from bridge.services import jobs
 from bridge.services.axis_intake import process_axis_document
 from bridge.services.deps import Deps
 from bridge.services.inbound import process_inbound
+from bridge.services.receive import load_raw
 from bridge.services.replies import take_reply
 from core.inbound import Channel
 from core.records import OutboxJob
@@ -21,7 +22,7 @@ async def process_routed(deps: Deps, job: OutboxJob) -> None:
         await process_axis_document(deps, job, record)
         return
     if record.channel in (Channel.SMTP, Channel.IMAP):
-        raw = await deps.blobs.get(record.raw_sha256)
+        raw = await load_raw(deps, record)
         if await take_reply(deps, job, record, raw):
             return
     await process_inbound(deps, job)

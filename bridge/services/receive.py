@@ -62,7 +62,6 @@ async def store_raw(
     """Durably store one inbound item and queue its pipeline job. Idempotent on `source_ref`.
     With `writer`, the row is committed together with those of concurrent calls (one transaction)."""
     sha = hashlib.sha256(raw).hexdigest()
-    await deps.blobs.put(raw)  # content-addressed: a retry rewrites the same file
     record = InboundRecord(
         id=uuid.uuid4().hex,
         channel=channel,
@@ -78,15 +77,29 @@ async def store_raw(
         uid=uid,
     )
     if writer is not None:
-        return await writer.write(record)
+        return await writer.write(record, raw)
     async with deps.uow() as uow:
-        stored = await _add(uow, record)
+        stored = await _add(uow, record, raw)
         await uow.commit()
     return stored
 
 
-async def _add(uow, record: InboundRecord) -> Stored:  # type: ignore[no-untyped-def]
-    if not await uow.inbound.add(record):
+async def load_raw(deps: Deps, record: InboundRecord) -> bytes:
+    """The stored message. The accept path keeps the bytes in the inbound row (committed with it, one fsync
+    for a group of mails); the first reader moves them to the content-addressed blob store, off that path."""
+    async with deps.uow() as uow:
+        raw = await uow.inbound.raw(record.id)
+    if raw is None:
+        return await deps.blobs.get(record.raw_sha256)
+    await deps.blobs.put(raw)
+    async with deps.uow() as uow:
+        await uow.inbound.release_raw(record.id)
+        await uow.commit()
+    return raw
+
+
+async def _add(uow, record: InboundRecord, raw: bytes) -> Stored:  # type: ignore[no-untyped-def]
+    if not await uow.inbound.add(record, raw):
         existing = await uow.inbound.by_source(record.source_ref)
         return Stored(existing.id if existing else "", duplicate=True)
     await uow.outbox.enqueue(PIPELINE_JOB, {"inbound_id": record.id}, f"pipeline:{record.id}")
@@ -103,7 +116,7 @@ class IntakeWriter:
 
     def __init__(self, deps: Deps, max_batch: int = 64) -> None:
         self.deps, self.max_batch = deps, max_batch
-        self._waiting: list[tuple[InboundRecord, asyncio.Future[Stored]]] = []
+        self._waiting: list[tuple[InboundRecord, bytes, asyncio.Future[Stored]]] = []
         self._task: asyncio.Task[None] | None = None
         self.last_write = float("-inf")  # time.monotonic() of the latest row offered
 
@@ -111,10 +124,10 @@ class IntakeWriter:
         """Mail arrived in the last `within` seconds."""
         return time.monotonic() - self.last_write < within
 
-    async def write(self, record: InboundRecord) -> Stored:
+    async def write(self, record: InboundRecord, raw: bytes) -> Stored:
         self.last_write = time.monotonic()
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
-        self._waiting.append((record, done))
+        self._waiting.append((record, raw, done))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
         return await done
@@ -123,24 +136,24 @@ class IntakeWriter:
         while self._waiting:
             batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
             try:
-                results = await self._commit([record for record, _ in batch])
+                results = await self._commit([(record, raw) for record, raw, _ in batch])
             except Exception as exc:
                 if len(batch) == 1:
-                    _settle(batch[0][1], exc)
+                    _settle(batch[0][2], exc)
                     continue
                 log.warning("storing %d messages in one transaction failed (%s); one by one", len(batch), exc)
-                for record, done in batch:
+                for record, raw, done in batch:
                     try:
-                        _settle(done, (await self._commit([record]))[0])
+                        _settle(done, (await self._commit([(record, raw)]))[0])
                     except Exception as one:
                         _settle(done, one)
                 continue
-            for (_, done), stored in zip(batch, results, strict=True):
+            for (_, _, done), stored in zip(batch, results, strict=True):
                 _settle(done, stored)
 
-    async def _commit(self, records: list[InboundRecord]) -> list[Stored]:
+    async def _commit(self, items: list[tuple[InboundRecord, bytes]]) -> list[Stored]:
         async with self.deps.uow() as uow:
-            results = [await _add(uow, record) for record in records]
+            results = [await _add(uow, record, raw) for record, raw in items]
             await uow.commit()
         return results
 

@@ -51,10 +51,14 @@ def _record(r: Any) -> InboundRecord:
     )
 
 
+_FIELDS = [c for c in t.c if c.name != "raw"]  # listing records never drags the messages along
+
+
 class InboundRepository(Repository):
-    async def add(self, record: InboundRecord) -> bool:
-        """False, and nothing written, when an item with the same source_ref is already stored."""
-        ins = self._insert(t).values(_row(record))
+    async def add(self, record: InboundRecord, raw: bytes | None = None) -> bool:
+        """False, and nothing written, when an item with the same source_ref is already stored. With `raw`,
+        the message bytes are stored in the row (see `take_raw`)."""
+        ins = self._insert(t).values({**_row(record), "raw": raw})
         ins = ins.on_conflict_do_nothing(index_elements=[t.c.source_ref]).returning(t.c.id)
         return (await self._conn.execute(ins)).first() is not None
 
@@ -63,6 +67,14 @@ class InboundRepository(Repository):
 
     async def by_source(self, source_ref: str) -> InboundRecord | None:
         return await self._one(t.c.source_ref == source_ref)
+
+    async def raw(self, inbound_id: str) -> bytes | None:
+        """The message bytes while they are still in the row (None once moved to the blob store)."""
+        return (await self._conn.execute(sa.select(t.c.raw).where(t.c.id == inbound_id))).scalar()
+
+    async def release_raw(self, inbound_id: str) -> None:
+        """The bytes are safe in the blob store now: the row no longer carries them."""
+        await self._conn.execute(sa.update(t).where(t.c.id == inbound_id).values(raw=None))
 
     async def set_state(self, inbound_id: str, state: InboundState, error: str = "") -> None:
         res = await self._conn.execute(
@@ -80,11 +92,11 @@ class InboundRepository(Repository):
         self, state: InboundState | None = None, limit: int = 100, offset: int = 0
     ) -> builtins.list[InboundRecord]:
         """Newest first."""
-        q = sa.select(t).order_by(t.c.received_at.desc(), t.c.id).limit(limit).offset(offset)
+        q = sa.select(*_FIELDS).order_by(t.c.received_at.desc(), t.c.id).limit(limit).offset(offset)
         if state is not None:
             q = q.where(t.c.state == state.value)
         return [_record(r) for r in await self._conn.execute(q)]
 
     async def _one(self, cond: Any) -> InboundRecord | None:
-        row = (await self._conn.execute(sa.select(t).where(cond))).first()
+        row = (await self._conn.execute(sa.select(*_FIELDS).where(cond))).first()
         return _record(row) if row else None

@@ -55,8 +55,13 @@ async def test_sigkill_after_250_relays_exactly_once_after_restart(db_url: str, 
     env = {**os.environ, "EDOC_CONFIG": str(config)}
 
     def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, "-m", "bridge.cli", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     proc = start()
     try:

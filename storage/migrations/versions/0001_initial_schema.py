@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("source_ref", sa.Text(), nullable=False),
         sa.Column("raw_sha256", sa.String(), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("raw", sa.LargeBinary(), nullable=True),
         sa.Column("envelope_from", sa.Text(), server_default="", nullable=False),
         sa.Column("peer_ip", sa.Text(), server_default="", nullable=False),
         sa.Column("recipients", sa.JSON(), nullable=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -47,7 +48,7 @@ async def test_a_failing_row_does_not_fail_the_others(engine, tmp_path: Path) ->
     writer = receive.IntakeWriter(_deps(engine, tmp_path))
     good = [_record(f"ok-{i}") for i in range(4)]
     bad = replace(_record("bad"), received_at="not a time")  # type: ignore[arg-type]
-    results = await asyncio.gather(*(writer.write(r) for r in [good[0], bad, *good[1:]]), return_exceptions=True)
+    results = await asyncio.gather(*(writer.write(r, b"x") for r in [good[0], bad, *good[1:]]), return_exceptions=True)
     assert isinstance(results[1], Exception)
     assert [r.id for r in results if isinstance(r, receive.Stored)] == [r.id for r in good]
     async with writer.deps.uow() as uow:
@@ -84,14 +85,14 @@ async def test_workers_give_way_while_mail_arrives(engine, tmp_path: Path) -> No
     start = loop.time()
     await bridge.intake_first()  # nothing arrived yet: no wait
     assert loop.time() - start < 0.05
-    await bridge.intake_writer().write(_record("just-now"))
+    await bridge.intake_writer().write(_record("just-now"), b"x")
     start = loop.time()
     await bridge.intake_first()  # waits for a pause in arrivals (50 ms without mail)
     assert 0.04 <= loop.time() - start < 0.3
 
     async def keep_arriving() -> None:
         for i in range(40):
-            await bridge.intake_writer().write(_record(f"burst-{i}"))
+            await bridge.intake_writer().write(_record(f"burst-{i}"), b"x")
             await asyncio.sleep(0.01)
 
     burst = asyncio.create_task(keep_arriving())
@@ -123,3 +124,19 @@ async def test_a_worker_gives_way_before_each_job(engine, tmp_path: Path) -> Non
     worker = OutboxWorker(deps, OutboxQueue(engine), {"test": handler}, RetryPolicy(), give_way=give_way)
     assert await worker.run_once() == 3
     assert order == ["give way", "job 0", "give way", "job 1", "give way", "job 2"]
+
+
+async def test_the_message_rides_in_its_row_until_first_read_moves_it_to_the_blob_store(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    deps = _deps(engine, tmp_path)
+    raw = _mail(7)
+    stored = await receive.store_raw(deps, raw, channel=Channel.SMTP, writer=receive.IntakeWriter(deps))
+    sha = hashlib.sha256(raw).hexdigest()
+    assert not await deps.blobs.exists(sha)  # the accept path wrote one transaction, no file
+    async with deps.uow() as uow:
+        record = await uow.inbound.get(stored.id)
+        assert await uow.inbound.raw(stored.id) == raw
+    assert record is not None and await receive.load_raw(deps, record) == raw
+    assert await deps.blobs.get(sha) == raw
+    async with deps.uow() as uow:
+        assert await uow.inbound.raw(stored.id) is None  # the row no longer carries it
+    assert await receive.load_raw(deps, record) == raw
