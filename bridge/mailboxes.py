@@ -99,3 +99,21 @@ async def run_mailbox(
             health.leader = False
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.lease_retry)
+
+
+def mailbox_health(bridge: Any) -> dict[str, MailboxHealth]:
+    """The running service's mailboxes by name (filled by service.start_mailboxes)."""
+    found: dict[str, MailboxHealth] | None = getattr(bridge, "mailboxes", None)
+    if found is None:
+        found = {}
+        bridge.mailboxes = found
+    return found
+
+
+def mailbox_views(bridge: Any) -> list[dict[str, Any]]:
+    """Health of every configured mailbox, for the API, the dashboard and /metrics: unhealthy after
+    `alert_after` failed sessions in a row, or when the leader has had no success for a long while."""
+    settings = bridge.settings.imap
+    silent = timedelta(seconds=max(600.0, 4 * settings.poll_interval))
+    return [h.view(settings.alert_after, silent) for h in mailbox_health(bridge).values()]
+

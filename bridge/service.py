@@ -7,12 +7,11 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 from bridge.bootstrap import Bridge, MailIntake, build, import_directory
 from bridge.chatbot import start_chatbot
-from bridge.mailboxes import MailboxHealth, mailbox_configs, run_mailbox
+from bridge.mailboxes import MailboxHealth, mailbox_configs, mailbox_health, mailbox_views, run_mailbox
 from bridge.services.axis_intake import poll_axis_inbox
 from bridge.services.deliveries import configure_deliveries
 from bridge.settings import Settings
@@ -74,22 +73,11 @@ async def serve_api(bridge: Bridge, stop: asyncio.Event) -> None:
 
 
 def with_mailbox_health(app: Any, bridge: Bridge) -> Any:
-    settings = bridge.settings.imap
-    silent = timedelta(seconds=max(600.0, 4 * settings.poll_interval))
-
     @app.get("/api/health/mailboxes", summary="Tình trạng các hộp thư IMAP")
     async def mailboxes() -> list[dict[str, Any]]:
-        return [h.view(settings.alert_after, silent) for h in mailbox_health(bridge).values()]
+        return mailbox_views(bridge)
 
     return app
-
-
-def mailbox_health(bridge: Bridge) -> dict[str, MailboxHealth]:
-    found: dict[str, MailboxHealth] | None = getattr(bridge, "mailboxes", None)
-    if found is None:
-        found = {}
-        bridge.mailboxes = found  # type: ignore[attr-defined]
-    return found
 
 
 def start_mailboxes(bridge: Bridge, intake: MailIntake, tg: asyncio.TaskGroup, stop: asyncio.Event) -> None:

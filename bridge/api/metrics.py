@@ -83,17 +83,23 @@ async def collect(bridge: Any) -> list[Any]:
         histogram(
             "edoc_signature_duration_seconds",
             "Thời gian kiểm tra chữ ký số (24 giờ qua)",
-            [x for d in recent for x in step_durations(d, "signature")],
+            [x for d in recent for x in step_durations(d, "verify_signatures")],
         )
     )
     pollers = pollers_health(bridge, now) or []
     last = GaugeMetricFamily(
         "edoc_poller_last_success_age_seconds", "Thời gian từ lần thăm dò hộp thư thành công", labels=["mailbox"]
     )
+    healthy = GaugeMetricFamily(
+        "edoc_mailbox_healthy",
+        "Hộp thư IMAP đang được thăm dò bình thường (1) hay cần cảnh báo (0)",
+        labels=["mailbox"],
+    )
     for p in pollers:
         if p["last_success_age_seconds"] is not None:
             last.add_metric([p["mailbox"]], p["last_success_age_seconds"])
-    fam.append(last)
+        healthy.add_metric([p["mailbox"]], 1.0 if p["healthy"] else 0.0)
+    fam += [last, healthy]
     return fam
 
 

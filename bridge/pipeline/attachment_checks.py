@@ -80,7 +80,12 @@ async def check_completeness(ins: Inspection, deps: Deps) -> str:
     files: dict[str, Any] = {}
     for pdf in ins.pdfs:
         report = await deps.check_pdf(pdf.data, declared_pages=declared_pages if pdf is main else None)
-        files[pdf.filename] = {"pages": report.page_count, "version": report.version, "codes": list(report.codes)}
+        files[pdf.filename] = {
+            "pages": report.page_count,
+            "version": report.version,
+            "codes": list(report.codes),
+            "has_text": report.has_text,  # a PDF without a text layer is a scan of paper
+        }
         for f in report.findings:
             ins.reasons.append(Reason(f.code, _in_file(pdf.filename, f.message, len(ins.pdfs)), f.outcome))
     if deps.check_attachments is not None:

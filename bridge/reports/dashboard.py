@@ -45,24 +45,26 @@ async def held_documents(uow: Callable[[], Any], scope: str | None, limit: int =
 
 
 def pollers_health(bridge: Any, now: datetime) -> list[dict[str, Any]] | None:
-    """Health of the IMAP pollers the running service keeps in `bridge.pollers` (issue 4); None if there are none."""
-    pollers = getattr(bridge, "pollers", None)
-    if not pollers:
+    """Health of the IMAP mailboxes the running service polls; None when none are configured."""
+    from bridge.mailboxes import mailbox_views
+
+    views = mailbox_views(bridge) if hasattr(bridge, "settings") else []
+    if not views:
         return None
     out = []
-    for p in pollers:
-        last = getattr(p, "last_success", None)
-        cfg = getattr(p, "config", None)
+    for v in views:
+        last = datetime.fromisoformat(v["last_success"]) if v["last_success"] else None
         out.append(
             {
-                "mailbox": getattr(cfg, "name", str(cfg)),
-                "organ_id": getattr(cfg, "owner_organ", ""),
-                "connected": bool(getattr(p, "connected", False)),
-                "healthy": bool(p.healthy()) if hasattr(p, "healthy") else None,
-                "last_success": last.isoformat() if last else None,
+                "mailbox": v["name"],
+                "organ_id": v["owner_organ"],
+                "leader": v["leader"],
+                "connected": v["connected"],
+                "healthy": v["healthy"],
+                "last_success": v["last_success"],
                 "last_success_age_seconds": (now - last).total_seconds() if last else None,
-                "last_error": getattr(p, "last_error", None),
-                "consecutive_failures": getattr(p, "consecutive_failures", 0),
+                "last_error": v["last_error"],
+                "consecutive_failures": v["consecutive_failures"],
             }
         )
     return out

@@ -61,18 +61,27 @@ async def load_facts(
 
 
 def form_of(doc: Document) -> str:
-    """signed / scanned / unsigned / unknown, from what the signature step recorded in the trail.
+    """signed / scanned / unsigned / unknown, from what the pipeline recorded in the trail: a valid signature
+    (TOTAL_PASSED) on a PDF ⇒ signed; none, and the main PDF has no text layer ⇒ a scan of paper; otherwise
+    unsigned (for reference only). Signatures never checked (no trust roots configured) ⇒ unknown."""
+    signatures, completeness = _step_data(doc, "signatures"), _step_data(doc, "completeness")
+    if not isinstance(signatures, dict) or signatures.get("checked") is False:
+        return "unknown"
+    reports = [r for rs in signatures.values() if isinstance(rs, list) for r in rs if isinstance(r, dict)]
+    if any(r.get("indication") == "TOTAL_PASSED" for r in reports):
+        return "signed"
+    files = [f for f in (completeness or {}).values() if isinstance(f, dict)]
+    if files and files[0].get("has_text") is False:
+        return "scanned"
+    return "unsigned"
 
-    A step may record data["form"]; otherwise a passed step whose name starts with "signature" means signed,
-    and a failed one unsigned. Without such a step the form is unknown (issue 3 adds the signature step)."""
-    for rec in doc.trail:
-        form = rec.data.get("form") if rec.data else None
-        if isinstance(form, str) and form in FORMS:
-            return form
-    for rec in doc.trail:
-        if rec.step.startswith("signature"):
-            return "signed" if rec.outcome is Outcome.CONTINUE else "unsigned"
-    return "unknown"
+
+def _step_data(doc: Document, key: str) -> object:
+    """The latest value a pipeline step recorded under `key` (a document retried keeps earlier attempts)."""
+    for rec in reversed(doc.trail):
+        if rec.data and key in rec.data:
+            return rec.data[key]
+    return None
 
 
 def step_durations(doc: Document, prefix: str) -> list[float]:

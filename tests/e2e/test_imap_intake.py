@@ -7,12 +7,13 @@ import asyncio
 import email.policy
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bridge.axis.simulator import AxisSimulator
 from bridge.settings import Settings
 from tests.e2e.axis_delivery_helpers import as_bytes, codes_at, province_document, province_packet, reply
-from tests.e2e.harness import api_get, document_mail, eventually, settings_for, start_bridge
+from tests.e2e.harness import E2E_TOKEN, api_get, document_mail, eventually, settings_for, start_bridge
 from tests.fixtures.dovecot import Dovecot, ImapAccount, new_account
 from tests.fixtures.pdfs import make_official_pdf
 
@@ -49,6 +50,9 @@ async def test_appended_mail_is_registered(db_url: str, tmp_path: Path, axis: Ax
         await eventually(lambda: _seen(account), what="message flagged \\Seen after storage")
         health = await api_get(bridge.api, "/api/health/mailboxes")
         assert [(h["name"], h["leader"], h["healthy"], h["stored"]) for h in health] == [("vanban", True, True, 1)]
+        async with httpx.AsyncClient(base_url=bridge.api, timeout=10) as c:  # the Prometheus scrape
+            metrics = (await c.get("/metrics", headers={"Authorization": f"Bearer {E2E_TOKEN}"})).text
+        assert 'edoc_mailbox_healthy{mailbox="vanban"} 1.0' in metrics
     finally:
         await bridge.shutdown()
 
