@@ -68,6 +68,15 @@ class InboundRepository(Repository):
     async def by_source(self, source_ref: str) -> InboundRecord | None:
         return await self._one(t.c.source_ref == source_ref)
 
+    async def add_many(self, items: builtins.list[tuple[InboundRecord, bytes | None]]) -> set[str]:
+        """`add` for a group of items in one statement; returns the ids written (the others' source_ref
+        was already stored)."""
+        if not items:
+            return set()
+        ins = self._insert(t).on_conflict_do_nothing(index_elements=[t.c.source_ref]).returning(t.c.id)
+        rows = [{**_row(record), "raw": raw} for record, raw in items]
+        return {row.id for row in await self._conn.execute(ins, rows)}
+
     async def raw(self, inbound_id: str) -> bytes | None:
         """The message bytes while they are still in the row (None once moved to the blob store)."""
         return (await self._conn.execute(sa.select(t.c.raw).where(t.c.id == inbound_id))).scalar()

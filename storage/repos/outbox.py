@@ -53,6 +53,19 @@ class OutboxRepository(Repository):
         ins = self._insert(t).values(values).on_conflict_do_nothing(index_elements=[t.c.idempotency_key])
         return (await self._conn.execute(ins.returning(t.c.id))).first() is not None
 
+    async def enqueue_many(self, jobs: list[tuple[str, dict[str, Any], str]]) -> None:
+        """`enqueue` of several (kind, payload, idempotency_key) in one statement; existing keys are skipped."""
+        if not jobs:
+            return
+        now = self._now()
+        rows = [
+            {"kind": kind, "payload": payload, "state": OutboxState.TODO.value, "attempts": 0, "run_after": now,
+             "idempotency_key": key, "created_at": now, "updated_at": now, "last_error": ""}
+            for kind, payload, key in jobs
+        ]  # fmt: skip
+        ins = self._insert(t).on_conflict_do_nothing(index_elements=[t.c.idempotency_key])
+        await self._conn.execute(ins, rows)
+
     async def get(self, job_id: int) -> OutboxJob | None:
         row = (await self._conn.execute(sa.select(t).where(t.c.id == job_id))).first()
         return outbox_job(row) if row else None

@@ -140,3 +140,16 @@ async def test_the_message_rides_in_its_row_until_first_read_moves_it_to_the_blo
     async with deps.uow() as uow:
         assert await uow.inbound.raw(stored.id) is None  # the row no longer carries it
     assert await receive.load_raw(deps, record) == raw
+
+
+async def test_the_same_mail_twice_in_one_group_is_stored_once(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    deps = _deps(engine, tmp_path)
+    writer = receive.IntakeWriter(deps)
+    raw = _mail(9)
+    first, second = await asyncio.gather(
+        *(receive.store_raw(deps, raw, channel=Channel.SMTP, writer=writer) for _ in range(2))
+    )
+    assert sorted([first.duplicate, second.duplicate]) == [False, True]
+    assert first.id == second.id
+    pipeline_jobs = [j for j in await OutboxQueue(engine).list(limit=100) if j.kind == "pipeline"]
+    assert [j.payload["inbound_id"] for j in pipeline_jobs] == [first.id]
