@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridge.checks import AnalysisPool, configure_checks, pool_size
 from bridge.directory import load_directory
 from bridge.services import receive
-from bridge.services.checks import AnalysisPool, configure_checks, pool_size
 from bridge.services.deps import Deps, SystemClock
 from bridge.settings import Settings
 from bridge.worker import OutboxWorker, RetryPolicy, handlers_for

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
+from bridge.mailboxes import mailbox_views
 from bridge.reports.dashboard import pollers_health
 from bridge.reports.facts import step_durations
 from core.document import ProcessingState
@@ -86,7 +87,7 @@ async def collect(bridge: Any) -> list[Any]:
             [x for d in recent for x in step_durations(d, "verify_signatures")],
         )
     )
-    pollers = pollers_health(bridge, now) or []
+    pollers = pollers_health(mailbox_views(bridge), now) or []
     last = GaugeMetricFamily(
         "edoc_poller_last_success_age_seconds", "Thời gian từ lần thăm dò hộp thư thành công", labels=["mailbox"]
     )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from bridge.api.auth import check_organ, organ_scope, require_roles, require_user
 from bridge.api.views import document_summary, plain
+from bridge.mailboxes import mailbox_views
 from bridge.reports.dashboard import agency_names, dashboard, held_documents, pollers_health
 from bridge.reports.export import report_pdf, report_xlsx, rows_csv, rows_xlsx
 from bridge.reports.facts import VIETNAM, load_facts
@@ -76,7 +77,7 @@ def monitoring_router(bridge: Any) -> APIRouter:
             "series": d.series,
             "funnel": [{"stage": s, "count": n} for s, n in d.funnel],
             "agencies": [plain(r) for r in d.agencies],
-            "pollers": pollers_health(bridge, now) if organ_scope(user) is None else None,
+            "pollers": pollers_health(mailbox_views(bridge), now) if organ_scope(user) is None else None,
         }
 
     @router.get("/api/held", summary="Văn bản đang giữ chờ văn thư, kèm lý do")

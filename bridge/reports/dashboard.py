@@ -44,11 +44,9 @@ async def held_documents(uow: Callable[[], Any], scope: str | None, limit: int =
         return list(await u.documents.search(organ=scope, state=ProcessingState.HELD, limit=limit))
 
 
-def pollers_health(bridge: Any, now: datetime) -> list[dict[str, Any]] | None:
-    """Health of the IMAP mailboxes the running service polls; None when none are configured."""
-    from bridge.mailboxes import mailbox_views
-
-    views = mailbox_views(bridge) if hasattr(bridge, "settings") else []
+def pollers_health(views: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]] | None:
+    """Health of the IMAP mailboxes the running service polls (bridge.mailboxes.mailbox_views); None when none
+    are configured."""
     if not views:
         return None
     out = []

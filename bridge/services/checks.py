@@ -1,30 +1,14 @@
-"""Policy of the attachment and sender checks, and their wiring from settings (composition helper for bootstrap)."""
+"""What the attachment and sender checks demand (policy as data, filled from `[checks]` settings)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import multiprocessing
-import os
-from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bridge.services.deps import Deps
     from bridge.settings import Checks
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-# analysis is background work: the process accepting mail and serving HTTP gets the CPU first when it is short
-POOL_NICENESS = 10
-
 PERSONAL, ORGANISATION = "personal", "organisation"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +22,6 @@ class CheckPolicy:
     scanner_configured: bool = False  # False: documents pass unscanned, and the trail says so
 
 
-def _path(name: str) -> Path:
-    p = Path(name)
-    return p if p.is_absolute() or p.exists() else ROOT / p
-
-
 def policy_from(checks: Checks) -> CheckPolicy:
     expected = tuple(k for k in checks.expected_signatures if k in (PERSONAL, ORGANISATION))
     return CheckPolicy(
@@ -52,161 +31,3 @@ def policy_from(checks: Checks) -> CheckPolicy:
         scan_retry_max_delay=checks.scan_retry_max_delay,
         scanner_configured=checks.clamd_enabled,
     )
-
-
-def configure_checks(deps: Deps, checks: Checks, *, dns_resolver: Any = None, pool: AnalysisPool | None = None) -> None:
-    """Concrete adapters for the checks, from `[checks]` settings. Imports adapters lazily (composition only).
-    With `pool`, PDF analysis and signature validation run in its processes, else in threads of this one."""
-    from mail.auth import SenderAuthenticator, normalise_address
-    from signing import pdf_speedups
-    from signing.completeness import check_attachment_set
-
-    pdf_speedups.install()
-    deps.checks = policy_from(checks)
-    deps.normalise_address = normalise_address
-    deps.require_signature = checks.require_signature
-    analyses = PdfAnalyses(pool)
-    deps.extract_pdf_metadata = analyses.metadata
-    deps.check_pdf = analyses.check
-    deps.check_attachments = check_attachment_set
-    if checks.clamd_enabled:
-        from signing.clamav import ClamdScanner
-
-        deps.scanner = ClamdScanner(checks.clamd_host, checks.clamd_port, timeout=checks.clamd_timeout)
-    if checks.trust_roots and pool is not None:
-        deps.signatures = PooledSignatureValidator(pool)
-    elif checks.trust_roots:
-        from signing.signatures import PdfSignatureValidator
-
-        deps.signatures = PdfSignatureValidator(
-            [_path(p) for p in checks.trust_roots],
-            intermediates=[_path(p) for p in checks.intermediates],
-            revocation_mode=checks.revocation_mode,
-        )
-    if checks.sender_auth:
-        deps.authenticator = SenderAuthenticator(dns_resolver=dns_resolver or _resolver(checks.dns_servers))
-
-
-# ---- the analysis process pool ---------------------------------------------------------------------------
-
-
-def pool_size(checks: Checks) -> int:
-    """`analysis_processes`: 0 = one per core but one (the service's own process keeps a core); -1 = no pool."""
-    if checks.analysis_processes:
-        return max(0, checks.analysis_processes)
-    return max(1, (os.cpu_count() or 2) - 1)
-
-
-class AnalysisPool:
-    """Processes for pypdf and pyHanko, whose pure-Python CPU work would otherwise hold the GIL of the process
-    serving SMTP, IMAP and HTTP. "forkserver" children start clean (no inherited threads, locks, connections)
-    with the adapters preloaded. A child that dies (a hostile PDF can exhaust memory) breaks the executor: it
-    is replaced and the call tried once more, so one bad file does not stop every later document."""
-
-    def __init__(self, size: int, checks: Checks) -> None:
-        self.size, self._config = size, _validator_config(checks)
-        self._executor: ProcessPoolExecutor | None = None
-
-    def start(self) -> None:
-        from signing import analysis
-
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["signing.analysis", "signing.signatures"])
-        init = (self._config, POOL_NICENESS, os.getpid())  # the pool leaves if this process is killed
-        self._executor = ProcessPoolExecutor(
-            self.size, mp_context=ctx, initializer=analysis.start_worker, initargs=init
-        )
-        for _ in range(self.size):  # start the processes now, not when the first document arrives
-            self._executor.submit(analysis.warm_up)
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        executor = self._running()
-        try:
-            return await loop.run_in_executor(executor, fn, *args)
-        except BrokenProcessPool:
-            log.error("analysis process died; starting a new pool")
-            if executor is self._executor:
-                executor.shutdown(wait=False, cancel_futures=True)
-                self.start()
-            return await loop.run_in_executor(self._running(), fn, *args)
-
-    def _running(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            raise RuntimeError("the analysis pool is not started")
-        return self._executor
-
-    def close(self) -> None:
-        """Blocking (joins the processes): from the event loop, `await asyncio.to_thread(pool.close)`."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _validator_config(checks: Checks) -> Any:
-    if not checks.trust_roots:
-        return None
-    from signing.analysis import ValidatorConfig
-
-    return ValidatorConfig(
-        trust_roots=tuple(_path(p).read_bytes() for p in checks.trust_roots),
-        intermediates=tuple(_path(p).read_bytes() for p in checks.intermediates),
-        revocation_mode=checks.revocation_mode,
-    )
-
-
-class PooledSignatureValidator:
-    """core.ports.SignatureValidator: signing.signatures.PdfSignatureValidator in a pool process."""
-
-    def __init__(self, pool: AnalysisPool) -> None:
-        self._pool = pool
-
-    async def validate(self, pdf: bytes) -> list[Any]:
-        from signing.analysis import validate_signatures
-
-        return await self._pool.run(validate_signatures, pdf)
-
-
-class PdfAnalyses:
-    """The two PDF ports (`extract_pdf_metadata`, `check_pdf`) over one signing.analysis.analyse_pdf per file:
-    the metadata step analyses the main PDF and keeps the result, the completeness step then takes it instead
-    of parsing and extracting the text of the same file again. Kept by content (a pure function of the bytes)
-    and only briefly: the completeness step follows the metadata step, and at most `keep` results wait."""
-
-    def __init__(self, pool: AnalysisPool | None = None, keep: int = 4) -> None:
-        self._pool, self._keep = pool, keep
-        self._waiting: OrderedDict[bytes, Any] = OrderedDict()
-
-    async def metadata(self, pdf: bytes) -> Any:
-        analysis = await self._analyse(pdf)
-        self._waiting[pdf] = analysis
-        while len(self._waiting) > self._keep:
-            self._waiting.popitem(last=False)
-        return analysis.metadata
-
-    async def check(self, pdf: bytes, *, declared_pages: int | None = None) -> Any:
-        from signing.completeness import with_declared_pages
-
-        analysis = self._waiting.pop(pdf, None) or await self._analyse(pdf)
-        return with_declared_pages(analysis.report, declared_pages)
-
-    async def _analyse(self, pdf: bytes) -> Any:
-        from signing.analysis import analyse_pdf
-
-        if self._pool is None:
-            return await asyncio.to_thread(analyse_pdf, pdf)
-        return await self._pool.run(analyse_pdf, pdf)
-
-
-def _resolver(servers: list[str]) -> Any:
-    """A resolver asking only the configured servers ("host" or "host:port"); None = the system's resolver."""
-    if not servers:
-        return None
-    import dns.resolver
-
-    resolver = dns.resolver.Resolver(configure=False)
-    resolver.nameservers = [s.rpartition(":")[0] if ":" in s else s for s in servers]
-    ports = {int(s.rpartition(":")[2]) for s in servers if ":" in s}
-    if ports:
-        resolver.port = ports.pop()
-    return resolver

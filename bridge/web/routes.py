@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bridge.api.auth import SESSION_COOKIE, can_act, check_csrf, check_organ, current_user, organ_scope
 from bridge.api.monitoring import bridge_access, period_report
+from bridge.mailboxes import mailbox_views
 from bridge.reports.dashboard import agency_names, dashboard, held_documents, pollers_health
 from bridge.reports.export import _breakdowns
 from bridge.reports.facts import VIETNAM
@@ -84,7 +85,7 @@ def web_router(bridge: Any) -> APIRouter:
     @router.get("/")
     async def home(request: Request, user: PageUser, days: int = 30) -> HTMLResponse:
         d = await dashboard(uow, now(), organ_scope(user), max(1, min(days, 366)))
-        pollers = pollers_health(bridge, now()) if organ_scope(user) is None else None
+        pollers = pollers_health(mailbox_views(bridge), now()) if organ_scope(user) is None else None
         return render(
             request,
             "dashboard.html",

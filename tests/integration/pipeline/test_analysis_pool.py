@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 from bridge.bootstrap import build, import_directory, parsed_once
-from bridge.services.checks import AnalysisPool, PdfAnalyses, PooledSignatureValidator
+from bridge.checks import AnalysisPool, PdfAnalyses, PooledSignatureValidator
 from bridge.settings import Settings
 from core.inbound import Channel
 from mail.mime import parse_message
