@@ -12,18 +12,10 @@ import sqlalchemy as sa
 from core.officials import Notice, NoticeState, Official, Role
 from storage.repos._base import Repository
 from storage.tables import BigId, UtcDateTime, metadata
+from storage.tables import column as _col
 from storage.tables import documents as td
 from storage.tables import register_entries as tr
-
-
-def _col(name: str, type_: Any, *args: Any, **kw: Any) -> sa.Column[Any]:
-    kw.setdefault("nullable", False)
-    return sa.Column(name, type_, *args, **kw)
-
-
-def _text(name: str) -> sa.Column[Any]:
-    return sa.Column(name, sa.Text(), nullable=False, server_default="")
-
+from storage.tables import text_column as _text
 
 officials = sa.Table(
     "officials",

@@ -45,13 +45,17 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def _col(name: str, type_: Any, *args: Any, **kw: Any) -> sa.Column[Any]:
+def column(name: str, type_: Any, *args: Any, **kw: Any) -> sa.Column[Any]:
+    """NOT NULL unless said otherwise (shared by the feature branches' tables)."""
     kw.setdefault("nullable", False)
     return sa.Column(name, type_, *args, **kw)
 
 
-def _text(name: str) -> sa.Column[Any]:
+def text_column(name: str) -> sa.Column[Any]:
     return sa.Column(name, sa.Text(), nullable=False, server_default="")
+
+
+_col, _text = column, text_column
 
 
 agencies = sa.Table(
