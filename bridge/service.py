@@ -114,6 +114,12 @@ async def run(settings: Settings, stop: asyncio.Event | None = None, *, ready: a
         if settings.api.enabled:
             tg.create_task(serve_api(bridge, stop))
         log.info("edoc-bridge running: SMTP %s:%s", settings.smtp_in.host, settings.smtp_in.port)
+        if settings.api.enabled:
+            log.info(
+                "Bảng điều khiển: http://%s:%s/web/ (tạo tài khoản: edoc-bridge users add TÊN --role admin)",
+                settings.api.host,
+                settings.api.port,
+            )
         if ready:
             ready.set()
         await stop.wait()
