@@ -12,7 +12,8 @@ Reused between calls: parsed trust roots (one SimpleTrustManager), parsed interm
 allowed, one HTTP fetcher backend. Per document: a fresh ValidationContext and certificate registry, so no state
 leaks from one document to the next and "now" is the validation time (sharing one context across documents
 saved only ~0.6 ms per PDF when measured). pyHanko's async API runs on a dedicated worker loop
-(signing/sig_worker.py); sig_speedups.py removes two pure-Python hot spots.
+(signing/sig_worker.py); sig_speedups.py removes pure-Python hot spots; append_policy.py judges a revision that
+only appends a signature without pyHanko's whole-document walk (anything else gets pyHanko's full analysis).
 
 `trust_roots` / `intermediates`: PEM (one or many certificates) or DER, as bytes or a file path (str or Path).
 `revocation_mode`: pyHanko's "soft-fail" (default; offline OK), "hard-fail" (fail on revocation info that
@@ -39,6 +40,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from core.ports import SignatureReport
 from signing import sig_speedups
+from signing.append_policy import SignatureAppendPolicy
 from signing.sig_report import build_report, failed_report, signer_fields
 from signing.sig_worker import LoopThread
 
@@ -83,6 +85,7 @@ class PdfSignatureValidator:
         self._organisation_certs = frozenset(fp.lower().replace(":", "") for fp in organisation_certs)
         self._strict = strict_syntax
         self._worker = LoopThread()
+        self.diff_policy = SignatureAppendPolicy()  # public: its counters show which analysis ran
         self._fetcher_backend: Any = None  # created on the worker loop on first use
         sig_speedups.install()
 
@@ -135,7 +138,7 @@ class PdfSignatureValidator:
     async def _validate_signature(self, sig: EmbeddedPdfSignature, context: ValidationContext) -> SignatureReport:
         name, subfilter = _plain(sig.field_name), _subfilter(sig.sig_object)
         try:
-            status = await async_validate_pdf_signature(sig, context)
+            status = await async_validate_pdf_signature(sig, context, diff_policy=self.diff_policy)
         except Exception as e:  # broken /ByteRange or CMS content pyHanko only notices while validating
             log.info("signature %r could not be validated: %s", name, e)
             return failed_report(name, "FORMAT_FAILURE", subfilter, **_claimed_signer(sig, self._organisation_certs))
