@@ -279,6 +279,7 @@ DECLINED_AND_FLAGGED = [
         _dangling(dangling_annotation, None, object_streams=False),
         Fast.DECLINE,
         PyHanko.FLAGS,
+        validator_passes=False,
     ),
 ]
 
