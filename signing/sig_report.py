@@ -23,6 +23,7 @@ code (MST) is a person signing for the organisation, hence personal.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
 
@@ -121,19 +122,24 @@ def is_organisation_certificate(uids: tuple[str, ...], sha256: str, organisation
 
 
 def signer_fields(cert: asn1_x509.Certificate, organisation_certs: frozenset[str]) -> dict[str, object]:
-    der = cert.dump()
+    """Who signed. A fresh dict each time; worked out once per certificate (documents repeat their signers)."""
+    return dict(_signer_fields(cert.dump(), frozenset(organisation_certs)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _signer_fields(der: bytes, organisation_certs: frozenset[str]) -> tuple[tuple[str, object], ...]:
     sha256 = hashlib.sha256(der).hexdigest()
     parsed = x509.load_der_x509_certificate(der)
     uids = uid_values(parsed.subject)
-    return {
-        "signer_subject": parsed.subject.rfc4514_string(),
-        "signer_cn": _first(parsed.subject, NameOID.COMMON_NAME),
-        "signer_org": _first(parsed.subject, NameOID.ORGANIZATION_NAME),
-        "signer_uids": uids,
-        "issuer": parsed.issuer.rfc4514_string(),
-        "cert_sha256": sha256,
-        "is_organisation": is_organisation_certificate(uids, sha256, organisation_certs),
-    }
+    return (
+        ("signer_subject", parsed.subject.rfc4514_string()),
+        ("signer_cn", _first(parsed.subject, NameOID.COMMON_NAME)),
+        ("signer_org", _first(parsed.subject, NameOID.ORGANIZATION_NAME)),
+        ("signer_uids", uids),
+        ("issuer", parsed.issuer.rfc4514_string()),
+        ("cert_sha256", sha256),
+        ("is_organisation", is_organisation_certificate(uids, sha256, organisation_certs)),
+    )
 
 
 def signing_time(st: PdfSignatureStatus) -> datetime | None:

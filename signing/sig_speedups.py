@@ -16,11 +16,11 @@ pure Python, ~0.1 ms per Vietnamese attribute), recomputed for every certificate
 
 3. Certificates. Every document from the same signer carries the same few certificates, which asn1crypto parses
 afresh (lazily, field by field) and pyHanko then inspects many times. Memoised on their encodings: pyHanko's
-issuer/serial match (`match_issuer_serial`) and certificate signatures that verified (never failures; the
-algorithm policy and validity times are still checked each time). `extract_certificate_info` hands out, per
-thread, the Certificate object first parsed from the same encoding, so what asn1crypto derived from it
-(extensions, names, hashes) is reused. Validation verdicts are never cached: each document still gets its own
-ValidationContext, path building, time and revocation checks.
+issuer/serial match (`match_issuer_serial`), its signing-certificate attribute check (`check_ess_certid`) and
+certificate signatures that verified (never failures; the algorithm policy and validity times are still checked
+each time). `extract_certificate_info` hands out, per thread, the Certificate object first parsed from the same
+encoding, so what asn1crypto derived from it (extensions, names, hashes) is reused. Validation verdicts are never
+cached: each document still gets its own ValidationContext, path building, time and revocation checks.
 
 All are checked against the originals in tests/integration/signing/test_signatures_speedups.py.
 """
@@ -54,6 +54,7 @@ _original = generic.read_hex_string_from_stream
 _original_prep = NameTypeAndValue._ldap_string_prep
 _original_name_eq = Name.__eq__
 _original_match = sign_general.match_issuer_serial
+_original_ess = sign_general.check_ess_certid
 _original_cert_sig = _PathValidationState.check_certificate_signature
 _original_extract = generic_cms.extract_certificate_info
 _HEX = b"0123456789abcdefABCDEF"
@@ -168,6 +169,22 @@ def match_issuer_serial(expected: Any, cert: x509.Certificate) -> bool:
     return bool(found)
 
 
+_ess_memo = _Memo(4096)
+
+
+def check_ess_certid(cert: x509.Certificate, certid: Any) -> bool:
+    """pyHanko's signing-certificate attribute check (certificate hash + issuer/serial), a function of the two
+    encodings."""
+    try:
+        key = (type(certid), certid.dump(), type(cert), cert.dump())
+    except Exception:
+        return bool(_original_ess(cert, certid))
+    found = _ess_memo.values.get(key)
+    if found is None:
+        found = _ess_memo.put(key, _original_ess(cert, certid))
+    return bool(found)
+
+
 class _RememberingValidator(DefaultSignatureValidator):
     """Remembers certificate signatures that verified: verification is a deterministic function of
     (signature, signed bytes, public key, algorithm), all part of the key. Failures are never remembered."""
@@ -246,6 +263,8 @@ _PATCHES: list[tuple[Any, str, Any, Any]] = [
     (Name, "hashable", Name.hashable, _memoised_name_property(Name.hashable.fget)),
     (Name, "human_friendly", Name.human_friendly, _memoised_name_property(Name.human_friendly.fget)),
     (sign_general, "match_issuer_serial", _original_match, match_issuer_serial),
+    (sign_general, "check_ess_certid", _original_ess, check_ess_certid),
+    (generic_cms, "check_ess_certid", _original_ess, check_ess_certid),
     (_PathValidationState, "check_certificate_signature", _original_cert_sig, _check_certificate_signature),
     (generic_cms, "extract_certificate_info", _original_extract, extract_certificate_info),
 ]

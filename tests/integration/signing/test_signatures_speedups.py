@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,7 @@ from pyhanko.sign.general import SignedDataCerts
 from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
 from core.ports import Indication
-from signing import sig_speedups
+from signing import sig_report, sig_speedups
 from signing.signatures import PdfSignatureValidator
 from tests.fixtures.pdfs import add_page_after_signing, flip_byte, make_official_pdf, sign_pdf, signed_official_pdf
 from tests.fixtures.pki import CertKeyPair, TestPki
@@ -225,6 +226,46 @@ def test_issuer_serial_match_matches_the_original(test_pki: TestPki) -> None:
             for _ in range(2):
                 assert sig_speedups.match_issuer_serial(e.copy(), Certificate.load(c.dump())) is want
     assert sig_speedups.match_issuer_serial(expected[4], certs[0])  # a re-encoded issuer still matches
+
+
+def test_signing_certificate_attribute_check_matches_the_original(test_pki: TestPki) -> None:
+    cert, other = _asn1(test_pki.organisation), _asn1(test_pki.personal)
+    right = {"issuer": [GeneralName(name="directory_name", value=cert.issuer)], "serial_number": cert.serial_number}
+    wrong = {"issuer": [GeneralName(name="directory_name", value=cert.issuer)], "serial_number": other.serial_number}
+    certids = [
+        tsp.ESSCertIDv2({"hash_algorithm": {"algorithm": "sha256"}, "cert_hash": _digest("sha256", cert)}),
+        tsp.ESSCertIDv2(
+            {"hash_algorithm": {"algorithm": "sha256"}, "cert_hash": _digest("sha256", cert), "issuer_serial": right}
+        ),
+        tsp.ESSCertIDv2(
+            {"hash_algorithm": {"algorithm": "sha256"}, "cert_hash": _digest("sha256", cert), "issuer_serial": wrong}
+        ),
+        tsp.ESSCertIDv2({"hash_algorithm": {"algorithm": "sha384"}, "cert_hash": _digest("sha384", cert)}),
+        tsp.ESSCertID({"cert_hash": _digest("sha1", cert), "issuer_serial": right}),
+        tsp.ESSCertID({"cert_hash": _digest("sha1", other)}),
+    ]
+    original = sig_speedups.shipped("check_ess_certid")
+    outcomes = []
+    for certid in certids:
+        for c in (cert, other):
+            want = original(Certificate.load(c.dump()), certid.copy())
+            outcomes.append(want)
+            for _ in range(2):
+                assert sig_speedups.check_ess_certid(Certificate.load(c.dump()), certid.copy()) is want
+    assert True in outcomes and False in outcomes
+
+
+def _digest(algorithm: str, cert: Certificate) -> bytes:
+    return hashlib.new(algorithm, cert.dump()).digest()
+
+
+def test_signer_fields_are_fresh_dicts_equal_to_an_uncached_computation(test_pki: TestPki) -> None:
+    for pair in (test_pki.organisation, test_pki.personal):
+        for org_certs in (frozenset(), frozenset({pair.sha256})):
+            first, second = (sig_report.signer_fields(_asn1(pair), org_certs) for _ in range(2))
+            uncached = dict(sig_report._signer_fields.__wrapped__(pair.cert_der, org_certs))
+            assert first == second == uncached and first is not second
+            assert first["is_organisation"] is (pair is test_pki.organisation or bool(org_certs))
 
 
 def test_certificate_signatures_verify_like_the_original(test_pki: TestPki) -> None:
