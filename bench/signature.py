@@ -6,6 +6,7 @@ Builds the test PKI and `count` signed official documents (half 1 page, half 50 
 the personal then the organisation signature), then validates every file with
   * edoc-bridge: `await PdfSignatureValidator.validate(pdf)` (worker-thread loop, shared trust roots, speed-ups),
   * edoc-bridge in-loop: `await validator.validate_here(pdf)` (same, without the thread hop),
+    both judging "only a signature was appended" revisions with signing/append_policy.py,
   * baseline: pyHanko as documented: PdfFileReader + embedded_signatures + a fresh ValidationContext per file +
     `async_validate_pdf_signature`, with pyHanko's own parser (speed-ups uninstalled while it runs).
 The three are interleaved file by file so that machine noise hits them alike. Prints median ms and the ratio.
@@ -31,7 +32,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from core.ports import Indication
-from signing import sig_speedups
+from signing import parser_speedups, sig_speedups
 from signing.signatures import PdfSignatureValidator
 from tests.fixtures.pdfs import make_official_pdf, sign_pdf, signed_official_pdf
 from tests.fixtures.pki import TestPki, build_test_pki
@@ -54,6 +55,7 @@ def build_pdfs(pki: TestPki, count: int, signatures: int) -> list[tuple[int, byt
 
 async def baseline(pdf: bytes, root: asn1_x509.Certificate) -> bool:
     sig_speedups.uninstall()
+    parser_speedups.uninstall()
     try:
         ok = True
         for sig in PdfFileReader(io.BytesIO(pdf)).embedded_signatures:
@@ -62,6 +64,7 @@ async def baseline(pdf: bytes, root: asn1_x509.Certificate) -> bool:
         return ok
     finally:
         sig_speedups.install()
+        parser_speedups.install()
 
 
 async def timed(call: Callable[[], Awaitable[object]]) -> tuple[float, float, object]:
@@ -99,6 +102,11 @@ async def run(count: int, signatures: int) -> None:
             wall[kind][pages].append(wall_ms)
             cpu[kind][pages].append(cpu_ms)
     validator.close()
+    policy = validator.diff_policy
+    print(
+        f"difference analysis: {policy.fast_reviews} by the signature-append fast path, "
+        f"{policy.full_reviews} by pyHanko's full policy"
+    )
 
     def median(table: dict[str, dict[int, list[float]]], kind: str, pages: int | None = None) -> float:
         return statistics.median(table[kind][pages] if pages else table[kind][1] + table[kind][50])
