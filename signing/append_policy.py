@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 
 _SKIPPED_WHEN_WALKING = frozenset({"/P", "/Parent"})  # back-links to the page / field tree, checked separately
 _SEP = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])+"  # PDF whitespace and comments (a comment ends its line)
-_R_AFTER_SPACE = re.compile(rb"[\x00\t\n\x0c\r ]R")  # every "N G R" ends so: the separator, then R
+# reversed text: every "N G R" ends with a separator then R, so each starts so here; whitespace-only ones read
+_R_REVERSED = re.compile(rb"R[\x00\t\n\x0c\r ]++(?:([0-9]++)[\x00\t\n\x0c\r ]++([0-9]++))?")
 # every number in a window that could be the N of "N G <window end>", with its G
 _NUMBER_BEFORE_END = re.compile(rb"(?<![0-9])([0-9]+)(?=" + _SEP + rb"([0-9]+)" + _SEP + rb"\Z)")
 _MAYBE_CUT = re.compile(rb"(?:[0-9\x00\t\n\x0c\r ]|%[^\r\n]*)*")  # a window that might start mid-reference
@@ -335,21 +336,40 @@ def _check_only_mentioned_as(earlier: Mentions, ref: generic.Reference, key: byt
 def _references(text: bytes) -> Iterator[tuple[int, int, int]]:
     """Every way `text` can be read as "N G R": (start, N, G), comments and leading zeros included.
 
-    Finds each R after a separator, then reads the window before it; one regex over the whole text is slow
-    (signature placeholders are long runs of zeros). A window that may start inside a reference is widened,
-    and a reference longer than 64 KiB declines.
+    Every R after a separator is read backwards, with one regex over the reversed text that also reads the
+    common "12 0 R" (R first lets the regex engine skip quickly; forwards, the long runs of zeros in signature
+    placeholders make a regex slow). Where a comment could be involved, the window before that R is read in full.
     """
-    for r_token in _R_AFTER_SPACE.finditer(text):
-        end, width = r_token.start() + 1, _WINDOW
-        while True:
-            low = max(0, end - width)
-            if low == 0 or not _MAYBE_CUT.fullmatch(text, low, end):
-                break
-            if width >= _MAX_WINDOW:
-                raise Declined("a reference-like run longer than 64 KiB")
-            width *= 4
-        for number in _NUMBER_BEFORE_END.finditer(text, low, end):
-            yield number.start(), int(number.group(1)), int(number.group(2))
+    size = len(text)
+    for match in _R_REVERSED.finditer(text[::-1]):
+        end = size - 1 - match.start()  # where the R is
+        if match[2] is not None:
+            start = size - match.end(2)
+            if not _comment_on_line(text, start, end):
+                yield start, int(match[2][::-1]), int(match[1][::-1])
+                continue
+        yield from _references_ending_at(text, end)
+
+
+def _comment_on_line(text: bytes, start: int, end: int) -> bool:
+    """A "%" between the start of the line holding N and the R: a comment may hide or fake the tokens."""
+    line_start = max(text.rfind(b"\n", 0, start), text.rfind(b"\r", 0, start)) + 1
+    return text.find(b"%", line_start, end) >= 0
+
+
+def _references_ending_at(text: bytes, end: int) -> Iterator[tuple[int, int, int]]:
+    """Every (start, N, G) that reads as "N G " up to `end`, comments included. A window that may start inside
+    a reference is widened; a reference longer than 64 KiB declines."""
+    width = _WINDOW
+    while True:
+        low = max(0, end - width)
+        if low == 0 or not _MAYBE_CUT.fullmatch(text, low, end):
+            break
+        if width >= _MAX_WINDOW:
+            raise Declined("a reference-like run longer than 64 KiB")
+        width *= 4
+    for number in _NUMBER_BEFORE_END.finditer(text, low, end):
+        yield number.start(), int(number.group(1)), int(number.group(2))
 
 
 def _start_of_revision(reader: PdfFileReader, revision: int) -> int:
