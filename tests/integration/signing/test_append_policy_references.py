@@ -69,4 +69,4 @@ def test_signed_documents_read_the_same_both_ways(test_pki: TestPki) -> None:
 def test_an_endless_reference_like_run_declines() -> None:
     assert len(list(_references(b"1 " * 40000 + b"R"))) == 1  # without comments the reading is unique
     with pytest.raises(Declined):
-        list(_references(b"%" + b"1 " * 40000 + b"\nR"))  # with one, 80 KB would have to be read back
+        list(_references(b"%" + b"1 " * 100000 + b"\nR"))  # with one, 200 KB would have to be read back
