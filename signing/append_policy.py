@@ -312,16 +312,16 @@ def _check_earlier_references(reader: PdfFileReader, revision: int, earlier: Men
     inside a string or a binary stream can only decline the fast path.
     """
     created_numbers = {ref.idnum for ref in created}
-    for _text, references in earlier:
-        for _start, number, generation in references:
-            if number in created_numbers:
-                raise Declined("an earlier revision refers to an object this revision creates")
-            try:
-                found = reader.xrefs.get_historical_ref(generic.Reference(number, generation), revision - 1)
-            except KeyError:
-                found = None
-            if found is None:
-                raise Declined(f"an earlier revision refers to {number} {generation} R, which does not exist")
+    named = {(number, generation) for _text, references in earlier for _start, number, generation in references}
+    for number, generation in named:
+        if number in created_numbers:
+            raise Declined("an earlier revision refers to an object this revision creates")
+        try:
+            found = reader.xrefs.get_historical_ref(generic.Reference(number, generation), revision - 1)
+        except KeyError:
+            found = None
+        if found is None:
+            raise Declined(f"an earlier revision refers to {number} {generation} R, which does not exist")
 
 
 def _check_only_mentioned_as(earlier: Mentions, ref: generic.Reference, key: bytes) -> None:
