@@ -8,7 +8,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Protocol
@@ -24,15 +24,42 @@ Handler = Callable[[Deps, OutboxJob], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 8
+class Backoff:
+    """How long to wait before try `attempt` (1-based) comes again: `initial` × `factor`^(attempt−1) plus up to
+    `jitter` seconds at random, never more than `maximum` (the cap is applied after the jitter, so a job that
+    must be tried at least every `maximum` seconds is)."""
+
     initial: float = 2.0
+    factor: float = 2.0
     maximum: float = 600.0
     jitter: float = 1.0
 
     def delay(self, attempt: int) -> float:
-        wait = wait_exponential_jitter(initial=self.initial, max=self.maximum, jitter=self.jitter)
-        return float(wait(SimpleNamespace(attempt_number=attempt)))  # type: ignore[arg-type]
+        wait = wait_exponential_jitter(
+            multiplier=self.initial, exp_base=self.factor, max=self.maximum, jitter=self.jitter
+        )
+        return float(wait(SimpleNamespace(attempt_number=max(1, attempt))))  # type: ignore[arg-type]
+
+    def capped(self, maximum: float) -> Backoff:
+        return replace(self, maximum=maximum)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """A failing job backs off, then is buried as a dead letter after `max_attempts` claims."""
+
+    max_attempts: int = 8
+    initial: float = 2.0
+    maximum: float = 600.0
+    jitter: float = 1.0
+    factor: float = 2.0
+
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(self.initial, self.factor, self.maximum, self.jitter)
+
+    def delay(self, attempt: int) -> float:
+        return self.backoff.delay(attempt)
 
 
 class Queue(Protocol):

@@ -10,6 +10,7 @@ from bridge.pipeline.run import run_pipeline
 from bridge.services import jobs
 from bridge.services.deps import Deps
 from bridge.services.receive import load_raw
+from bridge.worker import Backoff
 from core.document import Attachment, Book, Direction, Document, ProcessingState, Signer
 from core.inbound import Channel
 from core.records import InboundState, OutboxJob
@@ -20,6 +21,10 @@ from core.verdict import Outcome
 VIETNAM = timezone(timedelta(hours=7))  # the register year turns at local midnight
 
 _MAX_TRAIL = 200  # a document waiting days for clamd keeps only its latest attempts
+# While clamd or DNS is down the pipeline job tries again after these waits; the cap is replaced by
+# `checks.scan_retry_max_delay` (a waiting document is tried at least that often, so it moves soon after
+# the dependency returns). There is no last attempt: the job never becomes a dead letter for waiting.
+DEPENDENCY_WAIT = Backoff(initial=2.0, factor=2.0, maximum=60.0, jitter=1.0)
 _STATE = {Outcome.REJECT: ProcessingState.REJECTED, Outcome.HOLD: ProcessingState.HELD}
 
 
@@ -64,11 +69,11 @@ async def process_inbound(deps: Deps, job: OutboxJob) -> None:
 async def _wait_and_retry(deps: Deps, job: OutboxJob, ins: Inspection, doc: Document) -> None:
     """A dependency (clamd, DNS) is down: show the document as held-for-retry and run the job again later.
 
-    The job reschedules itself with a capped delay instead of raising RetryLater, so the worker never buries
+    The job reschedules itself (DEPENDENCY_WAIT) instead of raising RetryLater, so the worker never buries
     a document only because clamd stayed down longer than max_attempts backoffs: it is processed when clamd
     returns, without the sender resending. Nothing is sent to the sender meanwhile."""
     why = "; ".join(r.message for r in ins.reasons if r.outcome is Outcome.RETRY)
-    delay = min(deps.checks.scan_retry_max_delay, 2.0 * 2 ** min(job.attempts, 10))
+    delay = dependency_wait(deps).delay(job.attempts)
     async with deps.uow() as uow:
         earlier = await uow.documents.by_inbound(ins.inbound.id)
         if earlier is not None:
@@ -78,6 +83,10 @@ async def _wait_and_retry(deps: Deps, job: OutboxJob, ins: Inspection, doc: Docu
         await (uow.documents.update(doc) if earlier is not None else uow.documents.add(doc))
         await uow.outbox.retry_later(job.id, why, deps.clock.now() + timedelta(seconds=delay))
         await uow.commit()
+
+
+def dependency_wait(deps: Deps) -> Backoff:
+    return DEPENDENCY_WAIT.capped(deps.checks.scan_retry_max_delay)
 
 
 def waiting_for_retry(doc: Document) -> bool:
