@@ -101,16 +101,18 @@ def agencies_import(file: Path, config: ConfigOpt = None) -> None:
 
 
 def _with_queue(config: Path | None, action):  # type: ignore[no-untyped-def]
-    from bridge.bootstrap import build
+    """The outbox commands need only the database, not a whole bridge (no analysis processes, no axis client)."""
+    from storage.engine import make_engine
+    from storage.outbox_queue import OutboxQueue
 
     settings = _settings(config)
 
     async def main():  # type: ignore[no-untyped-def]
-        bridge = await build(settings)
+        engine = make_engine(settings.database_url)
         try:
-            return await action(bridge.queue)
+            return await action(OutboxQueue(engine))
         finally:
-            await bridge.close()
+            await engine.dispose()
 
     return asyncio.run(main())
 
@@ -120,36 +122,83 @@ def outbox_list(
     state: Annotated[str | None, typer.Option(help="todo|doing|done|dead")] = None, config: ConfigOpt = None
 ) -> None:
     """Liệt kê việc trong hàng đợi."""
-    jobs = _with_queue(config, lambda q: q.list(state=state, limit=200))
+    from core.records import OutboxState
+
+    try:
+        wanted = OutboxState(state) if state else None
+    except ValueError as exc:
+        raise typer.BadParameter("todo|doing|done|dead", param_hint="--state") from exc
+
+    async def read(q):  # type: ignore[no-untyped-def]
+        return await q.list(state=wanted, limit=200), await q.stats()
+
+    jobs, stats = _with_queue(config, read)
     for j in jobs:
         typer.echo(
             f"{j.id:>6} {j.state:<5} {j.kind:<10} lần thử {j.attempts:<2} {j.idempotency_key} "
             f"{(j.last_error or '')[:80]}"
         )
-    stats = _with_queue(config, lambda q: q.stats())
-    typer.echo(
-        json.dumps(
-            stats if isinstance(stats, dict) else getattr(stats, "__dict__", str(stats)),
-            default=str,
-            ensure_ascii=False,
-        )
-    )
+    counts = {str(s): n for s, n in stats.counts.items()}
+    summary = {"counts": counts, "due": stats.due, "oldest_todo_age": stats.oldest_todo_age}
+    typer.echo(json.dumps(summary, default=str, ensure_ascii=False))
+
+
+# What `retry` and `requeue` say when the job is in a state they do not act on (None: they act).
+_RETRY_REFUSALS = {
+    "dead": "Việc {id} là thư chết (đã hết lượt thử). Dùng `edoc-bridge outbox requeue {id}` để đưa nó trở lại "
+    "hàng đợi với số lần thử đặt lại về 0.",
+    "done": "Việc {id} đã hoàn thành; không chạy lại.",
+    "doing": "Việc {id} đang được xử lý; xem kết quả bằng `edoc-bridge outbox list` rồi hãy thử lại.",
+}
+_REQUEUE_REFUSALS = {
+    "todo": "Việc {id} chưa phải thư chết (đang chờ lần thử sau). Dùng `edoc-bridge outbox retry {id}` để chạy "
+    "lại ngay mà giữ số lần thử.",
+    "done": "Việc {id} đã hoàn thành; không đưa lại vào hàng đợi.",
+    "doing": "Việc {id} đang được xử lý, không phải thư chết.",
+}
+
+
+def _act_on_job(config: Path | None, job_id: int, refusals: dict[str, str], act: str) -> int:
+    """Look the job up, refuse (message on stderr, exit 1) unless its state fits, then act. Returns the
+    attempts counted before acting. The action itself checks the state again, so a job that changed
+    state meanwhile is refused too."""
+
+    async def run(q):  # type: ignore[no-untyped-def]
+        job = await q.get(job_id)
+        if job is None:
+            return None, f"Không có việc số {job_id} trong hàng đợi."
+        if (refusal := refusals.get(str(job.state))) is not None:
+            return job, refusal.format(id=job_id)
+        if not await getattr(q, act)(job_id):
+            return job, f"Việc {job_id} vừa đổi trạng thái; xem lại bằng `edoc-bridge outbox list`."
+        return job, None
+
+    job, refusal = _with_queue(config, run)
+    if refusal is not None:
+        typer.echo(refusal, err=True)
+        raise typer.Exit(1)
+    return int(job.attempts)
 
 
 @outbox_app.command("retry")
 def outbox_retry(job_id: int, config: ConfigOpt = None) -> None:
-    """Chạy lại ngay một việc đang chờ thử lại."""
-    ok = _with_queue(config, lambda q: q.requeue(job_id))
-    typer.echo("Đã đưa lại vào hàng đợi." if ok else "Không tìm thấy việc.")
-    raise typer.Exit(0 if ok else 1)
+    """Chạy lại NGAY một việc đang chờ lần thử sau (đã lỗi nhưng chưa là thư chết).
+
+    Việc đến hạn ngay, số lần thử được GIỮ NGUYÊN: nếu lại lỗi và đã hết lượt (outbox.max_attempts), nó thành
+    thư chết. Dùng khi nguyên nhân lỗi đã được khắc phục (máy quét virus, trục, máy chủ thư hoạt động lại).
+    Thư chết: dùng `outbox requeue`. Mã thoát 1 nếu không có việc hoặc việc không ở trạng thái chờ (todo)."""
+    attempts = _act_on_job(config, job_id, _RETRY_REFUSALS, "retry_now")
+    typer.echo(f"Việc {job_id} sẽ được chạy lại ngay (giữ số lần thử: {attempts}).")
 
 
 @outbox_app.command("requeue")
 def outbox_requeue(job_id: int, config: ConfigOpt = None) -> None:
-    """Đưa một thư chết (dead letter) trở lại hàng đợi."""
-    ok = _with_queue(config, lambda q: q.requeue(job_id))
-    typer.echo("Đã đưa lại vào hàng đợi." if ok else "Không tìm thấy việc.")
-    raise typer.Exit(0 if ok else 1)
+    """Đưa một thư chết (dead letter) trở lại hàng đợi, số lần thử ĐẶT LẠI VỀ 0.
+
+    Việc đến hạn ngay và lại được thử đủ outbox.max_attempts lần như việc mới. Việc chưa chết (đang chờ thử
+    lại): dùng `outbox retry`. Mã thoát 1 nếu không có việc hoặc việc không phải thư chết (dead)."""
+    attempts = _act_on_job(config, job_id, _REQUEUE_REFUSALS, "requeue")
+    typer.echo(f"Đã đưa thư chết {job_id} trở lại hàng đợi; số lần thử đặt lại về 0 (trước đó: {attempts}).")
 
 
 @officials_app.command("add")

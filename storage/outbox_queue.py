@@ -1,6 +1,6 @@
-"""The workers' side of the outbox: claim due jobs under a lease, inspect and requeue. Each call is its own
-short transaction; finishing a job (complete / retry_later / bury) happens in the worker's unit of work
-together with the job's effect (storage.repos.outbox)."""
+"""The workers' side of the outbox: claim due jobs under a lease, inspect, run again now, requeue dead letters.
+Each call is its own short transaction; finishing a job (complete / retry_later / bury) happens in the worker's
+unit of work together with the job's effect (storage.repos.outbox)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,14 @@ class OutboxQueue:
                 .where(t.c.id == job_id, t.c.state == DEAD)
                 .values(state=TODO, attempts=0, run_after=self._now(), updated_at=self._now())
             )
+            return (await conn.execute(q)).rowcount > 0
+
+    async def retry_now(self, job_id: int) -> bool:
+        """A job waiting for its next try (todo) → due now; its attempts stay counted, so the worker's
+        limit still applies. False when the job is not waiting (dead, done, or being run)."""
+        async with self._engine.begin() as conn:
+            now = self._now()
+            q = sa.update(t).where(t.c.id == job_id, t.c.state == TODO).values(run_after=now, updated_at=now)
             return (await conn.execute(q)).rowcount > 0
 
     async def get(self, job_id: int) -> OutboxJob | None:
