@@ -1,8 +1,11 @@
 """IMAP pollers of the configured official mailboxes, one task per mailbox.
 
 On PostgreSQL a process polls a mailbox only while it holds the leader lock `imap:<name>`; the others try
-again every `lease_retry` seconds, so exactly one of N processes polls each mailbox. The health of every
-mailbox (leader or not, connected, last success, last error) is kept here for the API and logged.
+again every `lease_retry` seconds, so exactly one of N processes polls each mailbox. The leader checks its
+lease as often: if the database session holding it drops, the server has released the lock and another
+process may already poll, so polling stops (a message being stored is finished first; it is flagged by
+whoever polls next, the sink recognising it) and this process goes back to trying for the lease. The health
+of every mailbox (leader or not, connected, last success, last error) is kept here for the API and logged.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bridge.settings import Imap
-from mail.imap_poller import MailboxConfig, MailboxPoller
-from storage.locks import leader_lock
+from mail.imap_poller import ImapSink, MailboxConfig, MailboxPoller
+from storage.locks import Lease, leader_lock
 
 log = logging.getLogger(__name__)
 
@@ -85,20 +88,57 @@ async def run_mailbox(
     """Poll `config` whenever this process holds its lease, until `stop`."""
     while not stop.is_set():
         try:
-            async with leader_lock(engine, f"imap:{config.name}") as held:
-                health.leader, health.lease_checked_at = held, datetime.now(UTC)
-                if held:
+            async with leader_lock(engine, f"imap:{config.name}", check_every=settings.lease_retry) as lease:
+                health.leader, health.lease_checked_at = bool(lease), datetime.now(UTC)
+                if lease:
                     log.info("mailbox %s: lease taken, polling", config.name)
                     health.poller = MailboxPoller(
-                        config, sink, idle=settings.idle, poll_interval=settings.poll_interval
+                        config, _StoreToTheEnd(sink), idle=settings.idle, poll_interval=settings.poll_interval
                     )
-                    await health.poller.run(stop)
+                    await _poll_while_held(health.poller, lease, stop)
         except Exception:  # the database may be briefly away: try for the lease again later
             log.exception("mailbox %s: lease failed", config.name)
         finally:
             health.leader = False
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.lease_retry)
+
+
+async def _poll_while_held(poller: MailboxPoller, lease: Lease, stop: asyncio.Event) -> None:
+    """Run the poller until `stop`, or cancel it as soon as the lease is lost."""
+    polling = asyncio.create_task(poller.run(stop), name=f"poll:{poller.config.name}")
+    lost = asyncio.create_task(lease.lost(), name=f"lost:{poller.config.name}")
+    try:
+        await asyncio.wait([polling, lost], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (polling, lost):
+            task.cancel()
+        await asyncio.gather(polling, lost, return_exceptions=True)
+    if lease.is_lost:
+        log.warning("mailbox %s: lease lost, polling stopped; trying for the lease again", poller.config.name)
+    elif not polling.cancelled():
+        polling.result()  # re-raise whatever ended the poller
+
+
+class _StoreToTheEnd:
+    """The sink, with each store shielded from cancellation: a poller cancelled mid-store waits for the
+    store to finish (it is one transaction, then the wake-up), and only then stops, before the \\Seen."""
+
+    def __init__(self, sink: ImapSink) -> None:
+        self._sink = sink
+
+    async def store_imap(self, raw: bytes, *, mailbox: str, uidvalidity: int, uid: int) -> bool:
+        store = asyncio.ensure_future(self._sink.store_imap(raw, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid))
+        try:
+            return await asyncio.shield(store)
+        except asyncio.CancelledError:
+            await asyncio.wait([store])  # finish it, then let the cancellation through
+            if not store.cancelled():
+                store.exception()  # a failed store is left for the next poller: nothing more to do here
+            raise
+
+    async def last_uid(self, mailbox: str, uidvalidity: int) -> int | None:
+        return await self._sink.last_uid(mailbox, uidvalidity)
 
 
 def mailbox_health(bridge: Any) -> dict[str, MailboxHealth]:
@@ -116,4 +156,3 @@ def mailbox_views(bridge: Any) -> list[dict[str, Any]]:
     settings = bridge.settings.imap
     silent = timedelta(seconds=max(600.0, 4 * settings.poll_interval))
     return [h.view(settings.alert_after, silent) for h in mailbox_health(bridge).values()]
-
