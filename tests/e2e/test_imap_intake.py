@@ -117,3 +117,55 @@ async def _count(api: str, n: int) -> bool:
 
 async def _leader(api: str) -> bool:
     return any(h["leader"] for h in await api_get(api, "/api/health/mailboxes"))
+
+
+@pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True)
+async def test_leader_whose_lease_session_dies_hands_over(db_url: str, tmp_path: Path, axis: AxisSimulator, mail_sink,
+                                                         dovecot_server: Dovecot) -> None:  # fmt: skip
+    from sqlalchemy import text
+
+    from storage.engine import make_engine
+    from storage.locks import lock_key
+
+    async def not_leader(api: str) -> bool:
+        return not await _leader(api)
+
+    account = new_account(dovecot_server)
+    first = with_mailbox(settings_for(db_url, tmp_path / "a", axis.base_url, mail_sink.port), dovecot_server, account)
+    second = with_mailbox(settings_for(db_url, tmp_path / "a", axis.base_url, mail_sink.port), dovecot_server, account)
+    first.imap.lease_retry = 1.0  # once it has lost the lease, the second (retrying every 0.3 s) takes it first
+    bridges = [await start_bridge(first)]
+    operator = make_engine(db_url)
+    try:
+        await eventually(lambda: _leader(bridges[0].api), what="first bridge leads")
+        bridges.append(await start_bridge(second))
+        pdf = make_official_pdf()
+        codes = [f"{n}/QĐ-UBND" for n in range(60, 64)]
+        for code in codes:
+            await account.append_async(mail_bytes(code, pdf))
+        await eventually(lambda: _count(bridges[0].api, len(codes)), what="mail stored by the first", within=30)
+
+        holders = text(  # the backend holding the lease, as an operator (or a server restart) would end it
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+            " AND ((classid::bigint << 32) | objid::bigint) = CAST(:k AS bigint)"
+        )
+        async with operator.connect() as conn:
+            [pid] = (await conn.execute(holders, {"k": lock_key("imap:vanban")})).scalars()
+            await conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        await eventually(lambda: _leader(bridges[1].api), what="the second bridge takes the lease", within=15)
+        await eventually(lambda: not_leader(bridges[0].api), what="the first bridge steps down", within=15)
+
+        later = [f"{n}/QĐ-UBND" for n in range(64, 66)]
+        for code in later:
+            await account.append_async(mail_bytes(code, pdf))
+        await eventually(lambda: _count(bridges[1].api, len(codes) + len(later)), what="mail after the handover")
+        await eventually(lambda: _seen(account), what="every message flagged \\Seen")
+        docs = await documents(bridges[1].api)
+        assert sorted(d["code"] for d in docs) == sorted(codes + later)  # none registered twice
+        health = [(await api_get(b.api, "/api/health/mailboxes"))[0] for b in bridges]
+        assert [h["leader"] for h in health] == [False, True]
+        assert sum(h["stored"] for h in health) == len(codes) + len(later)
+    finally:
+        await operator.dispose()
+        for b in bridges:
+            await b.shutdown()
