@@ -81,10 +81,17 @@ async def leader_lock(engine: AsyncEngine, name: str, *, check_every: float = 5.
         finally:
             done.set()
             await watcher  # at most one check in flight, bounded by its timeout
-            if lease.is_lost:
-                await conn.invalidate()  # the session is gone or unusable: never back into the pool
-            else:
-                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
+            await _release(conn, lease, key)
+
+
+async def _release(conn: AsyncConnection, lease: Lease, key: dict[str, int]) -> None:
+    if not lease.is_lost:
+        try:
+            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
+            return
+        except Exception as exc:  # died since the last check: the server has released the lock with it
+            lease._lose(f"on release: {type(exc).__name__}")
+    await conn.invalidate()  # the session is gone or unusable: never back into the pool
 
 
 async def _watch(conn: AsyncConnection, lease: Lease, key: dict[str, int], every: float, done: asyncio.Event) -> None:

@@ -70,3 +70,18 @@ async def test_sqlite_lease_is_never_lost(engine: AsyncEngine) -> None:
         assert lease
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(lease.lost(), timeout=0.1)
+
+
+@pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True)
+async def test_session_dying_between_checks_is_released_quietly(engine: AsyncEngine, db_url: str) -> None:
+    other_process = make_engine(db_url)
+    try:
+        async with leader_lock(engine, NAMES[0], check_every=3600) as lease:
+            [pid] = await _holder_pids(other_process, NAMES[0])
+            async with other_process.connect() as admin:
+                await admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        assert lease.is_lost  # found out on release, which did not raise
+        async with leader_lock(other_process, NAMES[0]) as taken_over:
+            assert taken_over
+    finally:
+        await other_process.dispose()
