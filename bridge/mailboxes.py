@@ -2,7 +2,7 @@
 
 On PostgreSQL a process polls a mailbox only while it holds the leader lock `imap:<name>`; the others try
 again every `lease_retry` seconds, so exactly one of N processes polls each mailbox. The leader checks its
-lease as often: if the database session holding it drops, the server has released the lock and another
+lease every `lease_check` seconds: if the database session holding it drops, the server has released the lock and another
 process may already poll, so polling stops (a message being stored is finished first; it is flagged by
 whoever polls next, the sink recognising it) and this process goes back to trying for the lease. The health
 of every mailbox (leader or not, connected, last success, last error) is kept here for the API and logged.
@@ -88,7 +88,7 @@ async def run_mailbox(
     """Poll `config` whenever this process holds its lease, until `stop`."""
     while not stop.is_set():
         try:
-            async with leader_lock(engine, f"imap:{config.name}", check_every=settings.lease_retry) as lease:
+            async with leader_lock(engine, f"imap:{config.name}", check_every=settings.lease_check) as lease:
                 health.leader, health.lease_checked_at = bool(lease), datetime.now(UTC)
                 if lease:
                     log.info("mailbox %s: lease taken, polling", config.name)

@@ -104,6 +104,7 @@ class Imap:
     idle: bool = True
     poll_interval: float = 30.0  # without IDLE
     lease_retry: float = 15.0  # a process without a mailbox's lease tries again this often (PostgreSQL)
+    lease_check: float = 5.0  # the leader checks this often that it still holds the lease (PostgreSQL)
     alert_after: int = 3  # failed sessions in a row before the mailbox is flagged unhealthy
     mailboxes: list[dict[str, Any]] = field(default_factory=list)
 

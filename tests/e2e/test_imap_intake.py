@@ -23,7 +23,7 @@ def with_mailbox(s: Settings, server: Dovecot, account: ImapAccount, name: str =
         {"name": name, "host": server.host, "port": server.imap_port, "tls": False,
          "user": account.user, "password": account.password, "owner_organ": ""},
     ]  # fmt: skip
-    s.imap.poll_interval, s.imap.lease_retry = 0.5, 0.3
+    s.imap.poll_interval, s.imap.lease_retry, s.imap.lease_check = 0.5, 0.3, 0.3
     return s
 
 

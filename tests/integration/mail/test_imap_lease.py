@@ -59,7 +59,7 @@ async def processes(db_url: str) -> AsyncIterator[tuple[Process, Process]]:
 
 
 def start(p: Process, account: ImapAccount, lease_retry: float) -> None:
-    settings = Imap(idle=True, poll_interval=0.5, lease_retry=lease_retry)
+    settings = Imap(idle=True, poll_interval=0.5, lease_retry=lease_retry, lease_check=0.3)
     cfg = config(account)
     p.health.name = cfg.name
     p.task = asyncio.create_task(run_mailbox(p.engine, cfg, p.sink, settings, p.health, p.stop))
