@@ -2,8 +2,8 @@
 
 On PostgreSQL a process polls a mailbox only while it holds the leader lock `imap:<name>`; the others try
 again every `lease_retry` seconds, so exactly one of N processes polls each mailbox. The leader checks its
-lease every `lease_check` seconds: if the database session holding it drops, the server has released the lock and another
-process may already poll, so polling stops (a message being stored is finished first; it is flagged by
+lease every `lease_check` seconds: if the database session holding it drops, the server has released the lock
+and another process may already poll, so polling stops (a message being stored is finished first; it is flagged by
 whoever polls next, the sink recognising it) and this process goes back to trying for the lease. The health
 of every mailbox (leader or not, connected, last success, last error) is kept here for the API and logged.
 """
