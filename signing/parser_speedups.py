@@ -1,15 +1,18 @@
 """Behaviour-identical speed-ups for pyHanko's PDF tokenizer, installed by `install()`.
 
-pyHanko reads every name (/Type, /Annots …) and every "N G obj" header one byte at a time through a generator
-(misc._read_until_class), then decodes each name byte by byte (generic._decode_name). Reading the few objects a
-signature check needs costs more than the cryptography. These replacements scan with a regex and decode plain
-ASCII names directly; anything unusual (a "#xx" escape, a byte that must be escaped) goes to the original, so
-results, errors and the stream position afterwards stay the same. Checked against the originals in
+pyHanko reads PDF objects one byte at a time: names and "N G obj" headers through a generator
+(misc._read_until_class), whitespace runs, literal strings "( … )" with their escapes and hex strings "< … >"
+each with a read(1) per byte, and read_object peeks twice before dispatching. Reading the few objects a signature
+check needs costs more than the cryptography. These replacements read a small chunk and scan it with a regex for
+the common, well-formed case; anything unusual (a comment, a "#xx" name escape, nested parentheses, an unknown or
+out-of-range escape, a token longer than the chunk, end of data) seeks back to where the original starts and lets
+it answer, so results, errors and the stream position afterwards stay the same. Checked against the originals in
 tests/integration/signing/test_parser_speedups.py.
 """
 
 from __future__ import annotations
 
+import binascii
 import os
 import re
 from typing import Any, BinaryIO
@@ -19,12 +22,40 @@ from pyhanko.pdf_utils import generic, misc
 _original_delimiter = misc.read_until_delimiter
 _original_whitespace = misc.read_until_whitespace
 _original_decode_name = generic._decode_name
+_original_non_whitespace = misc.read_non_whitespace
+_original_until_regex = misc.read_until_regex
+_original_string_literal = generic._read_string_literal_bytes
+_original_hex_string = generic.read_hex_string_from_stream
+_original_read_object = generic.read_object
 
 _WHITESPACE = re.compile(b"[" + re.escape(misc.PDF_WHITESPACE) + b"]")
+_NON_WHITESPACE = re.compile(b"[^" + re.escape(misc.PDF_WHITESPACE) + b"]")
 _DELIMITER = re.compile(b"[" + re.escape(misc.PDF_WHITESPACE + misc.PDF_DELIMITERS) + b"]")
 # what _decode_name must look at closely: escapes, bytes outside 0x21-0x7E, delimiters
 _UNPLAIN_NAME = re.compile(b"[^\x21-\x7e]|[#" + re.escape(misc.PDF_DELIMITERS) + b"]")
 _CHUNK = 256
+_PEEK = 20  # read_object's own look-ahead for "N G R"; also enough for most names, numbers and whitespace runs
+
+# a literal string's body up to its first unescaped parenthesis (or a backslash ending the data)
+_STRING_BODY = re.compile(rb"(?:[^()\\]+|\\.)*", re.DOTALL)
+_STRING_ESCAPE = re.compile(rb"\\(?:[0-9]{1,3}|[\r\n][\r\n]?|.)", re.DOTALL)
+_HEX_BODY = re.compile(rb"[0-9a-fA-F]*")
+# "N G R" whose spacing reads the same to IndirectObject.read_from_stream (bytes.isspace) and read_non_whitespace
+_REFERENCE = re.compile(rb"([0-9]+)[ \t\n\r\x0c]+([0-9]+)[ \t\n\r\x0c]+R")
+
+
+def _escape_values() -> dict[bytes, bytes]:
+    """Every escape _read_string_literal_bytes accepts, with the bytes it stands for; others make it raise."""
+    values = {b"\\" + bytes((c,)): bytes((c,)) for c in b"() /%<>[]#_&$\\"}
+    values.update({b"\\n": b"\n", b"\\r": b"\r", b"\\t": b"\t", b"\\b": b"\b", b"\\f": b"\f"})
+    values.update({b"\\" + eol: b"" for eol in (b"\r", b"\n", b"\r\r", b"\r\n", b"\n\r", b"\n\n")})
+    for width in (1, 2, 3):
+        for value in range(min(8**width, 256)):  # above 0o377 bytes((octal,)) raises
+            values[b"\\" + format(value, f"0{width}o").encode()] = bytes((value,))
+    return values
+
+
+_ESCAPE_VALUES = _escape_values()
 
 
 def read_until_delimiter(stream: BinaryIO) -> bytes:
@@ -64,27 +95,198 @@ def read_until_whitespace(stream: BinaryIO, maxchars: int | None = None) -> byte
                 return b"".join(chunks)
 
 
+def read_non_whitespace(stream: BinaryIO, seek_back: bool = False, allow_eof: bool = False) -> bytes:
+    """The next byte that is not PDF whitespace, consumed unless `seek_back`; comments go to the original."""
+    chunk = stream.read(_PEEK)
+    found = _NON_WHITESPACE.search(chunk)
+    if found is None or chunk[found.start()] == 0x25:  # "%", a long whitespace run or the end of the data
+        stream.seek(-len(chunk), os.SEEK_CUR)
+        return _original_non_whitespace(stream, seek_back, allow_eof)  # type: ignore[no-any-return]
+    at = found.start()
+    stream.seek(at + (0 if seek_back else 1) - len(chunk), os.SEEK_CUR)
+    return chunk[at : at + 1]
+
+
+def read_until_regex(stream: BinaryIO, regex: re.Pattern[bytes], ignore_eof: bool = False) -> bytes:
+    """Chunk size only matters for patterns longer than one byte: only the one-byte number pattern is sped up."""
+    if regex is not generic.NumberObject.NumberPattern:
+        return _original_until_regex(stream, regex, ignore_eof)  # type: ignore[no-any-return]
+    chunks: list[bytes] = []
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            if ignore_eof:
+                return b"".join(chunks)
+            raise misc.PdfStreamError("Stream has ended unexpectedly")
+        stop = regex.search(chunk)
+        if stop is not None:
+            chunks.append(chunk[: stop.start()])
+            stream.seek(stop.start() - len(chunk), os.SEEK_CUR)
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def _decode_name(name_bytes: bytes) -> Any:
     if _UNPLAIN_NAME.search(name_bytes):
         return _original_decode_name(name_bytes)
     return generic.NameObject("/" + name_bytes.decode("ascii"))
 
 
+def _read_string_literal_bytes(stream: BinaryIO) -> bytes:
+    """A literal string's bytes without nested parentheses, its escapes resolved as the original does."""
+    start = stream.tell()
+    stream.read(1)  # the "(" (the original does not check it either)
+    data = stream.read(_CHUNK)
+    while True:
+        end = _STRING_BODY.match(data).end()  # type: ignore[union-attr]
+        closer = data[end : end + 1]
+        if closer == b")":
+            body = _unescape(data[:end]) if b"\\" in data[:end] else data[:end]
+            if body is not None:
+                stream.seek(start + 2 + end)
+                return body
+            break
+        if closer == b"(" or len(data) < _CHUNK:  # nested parentheses, or the data ends inside the string
+            break
+        more = stream.read(len(data))  # rare: a long string (or a backslash at the chunk's end)
+        if not more:
+            break
+        data += more
+    stream.seek(start)
+    return _original_string_literal(stream)  # type: ignore[no-any-return]
+
+
+def _unescape(body: bytes) -> bytes | None:
+    """The body with its escapes resolved; None if one of them makes the original raise."""
+    try:
+        return _STRING_ESCAPE.sub(lambda escape: _ESCAPE_VALUES[escape.group()], body)
+    except KeyError:
+        return None
+
+
+def read_hex_string_from_stream(stream: BinaryIO) -> Any:
+    """A hex string made of hex digits and whitespace only; comments and bad bytes go to the original."""
+    start = stream.tell()
+    stream.read(1)  # the "<" (unchecked, as in the original)
+    chunks: list[bytes] = []
+    while True:
+        chunk = stream.read(_CHUNK * 16)
+        end = chunk.find(b">")
+        if end >= 0:
+            chunks.append(chunk[:end])
+            stream.seek(end + 1 - len(chunk), os.SEEK_CUR)
+            break
+        if not chunk:
+            stream.seek(start)
+            return _original_hex_string(stream)
+        chunks.append(chunk)
+    digits = b"".join(chunks).translate(None, misc.PDF_WHITESPACE)
+    if not _HEX_BODY.fullmatch(digits):
+        stream.seek(start)
+        return _original_hex_string(stream)
+    return generic.pdf_string(binascii.unhexlify(digits + b"0" if len(digits) % 2 else digits))
+
+
+def read_object(
+    stream: BinaryIO,
+    container_ref: Any,
+    as_metadata_stream: bool = False,
+    in_content_stream: generic.ContentOpReading = generic.ContentOpReading.NO,
+) -> Any:
+    """One peek, then the common object kinds read from it; everything else by the original."""
+    if in_content_stream is not generic.ContentOpReading.NO:
+        return _original_read_object(stream, container_ref, as_metadata_stream, in_content_stream)
+    peek = stream.read(_PEEK)
+    first = peek[:1]
+    if first == b"/":
+        result = _name_from(stream, peek)
+    elif first.isdigit():
+        result = _number_or_reference_from(stream, peek, container_ref)
+    elif first and first in generic.NUMBER_SIGNS:
+        result = _number_from(stream, peek)
+    else:
+        stream.seek(-len(peek), os.SEEK_CUR)
+        if first == b"(":
+            result = generic.read_string_from_stream(stream)
+        elif peek[:2] == b"<<":
+            result = generic.DictionaryObject.read_from_stream(
+                stream, container_ref, as_metadata_stream=as_metadata_stream, in_content_stream=in_content_stream
+            )
+        elif first == b"<" and len(peek) > 1:  # the original's two-byte peek seeks back too far at the end
+            result = read_hex_string_from_stream(stream)
+        elif first == b"[":
+            result = generic.ArrayObject.read_from_stream(stream, container_ref, in_content_stream=in_content_stream)
+        else:
+            return _original_read_object(stream, container_ref, as_metadata_stream, in_content_stream)
+    result.container_ref = container_ref
+    return result
+
+
+def _name_from(stream: BinaryIO, peek: bytes) -> Any:
+    stop = _DELIMITER.search(peek, 1)
+    if stop is None:
+        stream.seek(-len(peek), os.SEEK_CUR)
+        return generic.NameObject.read_from_stream(stream)
+    stream.seek(stop.start() - len(peek), os.SEEK_CUR)
+    return _decode_name(peek[1 : stop.start()])
+
+
+def _number_or_reference_from(stream: BinaryIO, peek: bytes, container_ref: Any) -> Any:
+    if generic.INDIRECT_PATTERN.match(peek) is None:
+        return _number_from(stream, peek)
+    reference = _REFERENCE.match(peek)
+    if reference is None or int(reference[1]) == 0:
+        stream.seek(-len(peek), os.SEEK_CUR)
+        return generic.IndirectObject.read_from_stream(stream, container_ref)
+    stream.seek(reference.end() - len(peek), os.SEEK_CUR)
+    return generic.IndirectObject(int(reference[1]), int(reference[2]), container_ref.get_pdf_handler())
+
+
+def _number_from(stream: BinaryIO, peek: bytes) -> Any:
+    stop = generic.NumberObject.NumberPattern.search(peek)
+    if stop is None:
+        stream.seek(-len(peek), os.SEEK_CUR)
+        return generic.NumberObject.read_from_stream(stream)
+    stream.seek(stop.start() - len(peek), os.SEEK_CUR)
+    number = peek[: stop.start()]
+    if number.find(b".") != -1:
+        return generic.FloatObject(number.decode("ascii"))
+    return generic.NumberObject(number.decode("ascii"))
+
+
+# (module, attribute, replacement, original): pyHanko looks each up in that module's globals at every call;
+# generic imported the misc helpers by name, so generic's copies are replaced too
+_REPLACEMENTS: tuple[tuple[Any, str, Any, Any], ...] = (
+    (misc, "read_until_delimiter", read_until_delimiter, _original_delimiter),
+    (generic, "read_until_delimiter", read_until_delimiter, _original_delimiter),
+    (misc, "read_until_whitespace", read_until_whitespace, _original_whitespace),
+    (misc, "read_non_whitespace", read_non_whitespace, _original_non_whitespace),
+    (generic, "read_non_whitespace", read_non_whitespace, _original_non_whitespace),
+    (misc, "read_until_regex", read_until_regex, _original_until_regex),
+    (generic, "read_until_regex", read_until_regex, _original_until_regex),
+    (generic, "_decode_name", _decode_name, _original_decode_name),
+    (generic, "_read_string_literal_bytes", _read_string_literal_bytes, _original_string_literal),
+    (generic, "read_hex_string_from_stream", read_hex_string_from_stream, _original_hex_string),
+    (generic, "read_object", read_object, _original_read_object),
+)
+
+
 def install() -> None:
-    """Idempotent. pyHanko looks these up in its modules' globals at each call."""
-    generic.read_until_delimiter = read_until_delimiter
-    misc.read_until_delimiter = read_until_delimiter
-    misc.read_until_whitespace = read_until_whitespace
-    generic._decode_name = _decode_name
+    """Idempotent."""
+    for module, name, replacement, _ in _REPLACEMENTS:
+        setattr(module, name, replacement)
 
 
 def uninstall() -> None:
-    generic.read_until_delimiter = _original_delimiter
-    misc.read_until_delimiter = _original_delimiter
-    misc.read_until_whitespace = _original_whitespace
-    generic._decode_name = _original_decode_name
+    for module, name, _, original in _REPLACEMENTS:
+        setattr(module, name, original)
 
 
 def originals() -> tuple[Any, Any, Any]:
     """(read_until_delimiter, read_until_whitespace, _decode_name) as shipped, for equivalence tests."""
     return _original_delimiter, _original_whitespace, _original_decode_name
+
+
+def original(name: str) -> Any:
+    """The function pyHanko shipped under `name` (e.g. "read_object"), for equivalence tests."""
+    return next(orig for _, attr, _, orig in _REPLACEMENTS if attr == name)

@@ -8,8 +8,10 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import PdfFileWriter
 
 from signing import parser_speedups
 from signing.signatures import PdfSignatureValidator
@@ -110,3 +112,210 @@ async def test_validation_reports_are_the_same_with_and_without(test_pki: TestPk
         validator.close()
     assert [r.indication.name for r in with_speedups] == ["TOTAL_PASSED", "TOTAL_PASSED"]
     assert with_speedups == without
+
+
+# --- read_non_whitespace, literal and hex strings, numbers and read_object --------------------------------------
+
+# PDF tokens and near-misses: whitespace incl. NUL and form feed, comments, escapes (valid, unknown, out of range),
+# nesting, references, numbers, keywords and stream bodies
+PDF_PIECES = [
+    b" ", b"\n", b"\r", b"\r\n", b"\t", b"\x00", b"\x0c", b"\x0b", b"%", b"% note\n", b"%\r", b"(", b")", b"\\",
+    b"\\n", b"\\r", b"\\t", b"\\b", b"\\f", b"\\053", b"\\0", b"\\12", b"\\377", b"\\400", b"\\8", b"\\(", b"\\)",
+    b"\\\\", b"\\\r\n", b"\\\n", b"\\q", b"<", b">", b"<<", b">>", b"[", b"]", b"/", b"/Type", b"/A#20B", b"#",
+    b"0", b"1", b"7", b"12", b"+", b"-", b".", b"3.25", b"1 0 R", b"12 0 R", b"0 0 R", b"1 0 obj", b"R", b"true",
+    b"false", b"null", b"stream\n", b"endstream", b"/Length 3", b"abc", b"FEFF", b"0a", b"z", b"\xfe\xff", b"\xc3\xa1",
+]  # fmt: skip
+PDF_BYTES = st.binary(max_size=300) | st.lists(st.sampled_from(PDF_PIECES), max_size=60).map(b"".join)
+STARTS = st.integers(min_value=0, max_value=30)
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["lenient", "strict"])
+def handler(request: pytest.FixtureRequest) -> PdfFileReader:
+    """A real reader: read_object asks its container for the handler (strictness, /Length references)."""
+    out = io.BytesIO()
+    PdfFileWriter().write(out)
+    return PdfFileReader(io.BytesIO(out.getvalue()), strict=request.param)
+
+
+def _shape(obj: object) -> object:
+    """Type, value and container_ref of a parsed object and everything in it, without dereferencing."""
+    ref = getattr(obj, "container_ref", None)
+    value: object = obj
+    if isinstance(obj, dict):
+        value = tuple((key, _shape(item)) for key, item in dict.items(obj))
+        if isinstance(obj, generic.StreamObject):
+            value = (value, obj._encoded_data)
+    elif isinstance(obj, list):
+        value = tuple(_shape(item) for item in list.__iter__(obj))
+    elif isinstance(obj, generic.IndirectObject):
+        value = (obj.idnum, obj.generation, id(obj.get_pdf_handler()))
+    elif isinstance(obj, generic.TextStringObject):
+        value = (str(obj), obj.autodetected_encoding)
+    elif isinstance(obj, generic.FloatObject | generic.BooleanObject):
+        value = str(obj)
+    elif isinstance(obj, generic.NullObject):
+        value = None  # its str() is the default repr, with the object's address
+    return (type(obj), value, ref)
+
+
+def _run(installed: bool, read: Callable[[io.BytesIO], object], data: bytes, start: int) -> tuple[object, ...]:
+    """`read` looks pyHanko's functions up as pyHanko does, so it runs the speed-ups or the originals."""
+    if installed:
+        parser_speedups.install()
+    else:
+        parser_speedups.uninstall()
+    try:
+        return _outcome_any(read, data, start)
+    finally:
+        parser_speedups.install()
+
+
+def _outcome_any(read: Callable[[io.BytesIO], object], data: bytes, start: int) -> tuple[object, ...]:
+    stream = io.BytesIO(data)
+    stream.seek(min(start, len(data)))
+    try:
+        value = read(stream)
+    except Exception as exc:  # whatever the original raises, the speed-up must raise too
+        return ("error", type(exc), str(exc), stream.tell())
+    return (_shape(value), stream.tell())
+
+
+def _assert_same(read: Callable[[io.BytesIO], object], data: bytes, start: int = 0) -> None:
+    assert _run(True, read, data, start) == _run(False, read, data, start)
+
+
+def _non_whitespace(seek_back: bool, allow_eof: bool) -> Callable[[io.BytesIO], object]:
+    return lambda s: misc.read_non_whitespace(s, seek_back=seek_back, allow_eof=allow_eof)
+
+
+def _object(handler: PdfFileReader) -> Callable[[io.BytesIO], object]:
+    ref = generic.Reference(1, 0, handler)
+    return lambda s: generic.read_object(s, ref)
+
+
+def _number(s: io.BytesIO) -> object:
+    return generic.NumberObject.read_from_stream(s)
+
+
+def _literal(s: io.BytesIO) -> object:
+    return generic._read_string_literal_bytes(s)
+
+
+def _hex(s: io.BytesIO) -> object:
+    return generic.read_hex_string_from_stream(s)
+
+
+def test_the_speedups_are_what_pyhanko_calls() -> None:
+    parser_speedups.install()
+    assert misc.read_non_whitespace is generic.read_non_whitespace is parser_speedups.read_non_whitespace
+    assert misc.read_until_regex is generic.read_until_regex is parser_speedups.read_until_regex
+    assert generic.read_object is parser_speedups.read_object
+    assert generic._read_string_literal_bytes is parser_speedups._read_string_literal_bytes
+    assert generic.read_hex_string_from_stream is parser_speedups.read_hex_string_from_stream
+    # and pyHanko's own callers reach them: read_string_from_stream and the dictionary reader find them as globals
+    calls: list[str] = []
+    spy = parser_speedups._read_string_literal_bytes
+
+    def counting(stream: io.BytesIO) -> bytes:
+        calls.append("literal")
+        return spy(stream)
+
+    generic._read_string_literal_bytes = counting
+    try:
+        ref = generic.Reference(1, 0, None)
+        parsed = generic.DictionaryObject.read_from_stream(io.BytesIO(b"<< /T (x) >>"), ref)
+    finally:
+        parser_speedups.install()
+    assert calls == ["literal"] and parsed == {"/T": "x"}
+
+
+def test_uninstall_restores_pyhankos_functions() -> None:
+    parser_speedups.uninstall()
+    try:
+        assert generic.read_object is parser_speedups.original("read_object")
+        assert misc.read_non_whitespace is parser_speedups.original("read_non_whitespace")
+    finally:
+        parser_speedups.install()
+    assert generic.read_object is parser_speedups.read_object
+
+
+@pytest.mark.parametrize("seek_back", [False, True])
+@pytest.mark.parametrize("allow_eof", [False, True])
+@pytest.mark.parametrize(
+    "data", [b"", b"x", b"  x", b"\x00\x0c\tx", b" " * 40 + b"x", b"   ", b"% c\n x", b"%c", b"\x0bx", b" %\r\n\n/"]
+)
+def test_read_non_whitespace_matches_the_original(data: bytes, seek_back: bool, allow_eof: bool) -> None:
+    _assert_same(_non_whitespace(seek_back, allow_eof), data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"(plain)", b"()", b"(a(b)c)", b"(a\\(b)", b"(D\\07220261126Z)", b"(\\376\\377\\000V\\000\\057)", b"(\\0)",
+        b"(\\12)", b"(\\1234)", b"(\\400)", b"(\\8)", b"(\\q)", b"(a\\\r\nb)", b"(a\\\n\nb)", b"(a\\\rb)", b"(\\n\\t)",
+        b"(unterminated", b"(tail\\", b"", b"(", b"x" + b"(" + b"y" * 600 + b")", b"(" + b"\\053" * 300 + b")",
+        b"(\\" + b"y" * 255 + b")", b"(\xfe\xff\x00A)", b"(\xc3\xa1)",
+    ],
+)  # fmt: skip
+def test_literal_strings_match_the_original(data: bytes) -> None:
+    _assert_same(_literal, data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"<>", b"<0a1B>", b"<0a1>", b"< 0a\n1b\x00>", b"<0g>", b"<0a%c\n1b>", b"<0a", b"", b"<" + b"ab" * 5000 + b">"],
+)
+def test_hex_strings_match_the_original(data: bytes) -> None:
+    _assert_same(_hex, data)
+
+
+@pytest.mark.parametrize("data", [b"12 ", b"-3.5]", b"+.", b"", b"1" * 40, b"7", b"1.2.3 ", b"--", b"12,5 "])
+def test_numbers_match_the_original(data: bytes) -> None:
+    _assert_same(_number, data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"/Type /Page", b"/" + b"N" * 30 + b" ", b"/A#20B ", b"12 0 R ", b"12 0 R", b"0 0 R ",
+        b"1\x0b0 R ", b"1 0\x00R ",
+        b"1 0 %c\nR ", b"12 0 obj", b"123456789012345678 0 R", b"3.25 ", b"-7]", b"(s\\053)", b"<0a1b>", b"[1 /A (b)]",
+        b"<< /A 1 /B [2 0 R] /C << /D (e) >> >>", b"<< /A 1 /A 2 >>", b"<< /Length 3 >>\nstream\nabc\nendstream",
+        b"<< /Length 5 >>stream\nabc\nendstream", b"<< 1 2 >>", b"true ", b"false", b"null", b"%c\n/A", b"", b"}",
+        b"<", b"[", b"(", b"/",
+    ],
+)  # fmt: skip
+def test_read_object_matches_the_original(handler: PdfFileReader, data: bytes) -> None:
+    _assert_same(_object(handler), data)
+
+
+@pytest.mark.parametrize("data", [b"\x00<", b"(<", b"x<<", b"x(", b"x/", b"x7", b"x1 0 R"])
+def test_read_object_near_the_end_matches_the_original(handler: PdfFileReader, data: bytes) -> None:
+    """At the last byte pyHanko's two-byte peek for "<<" seeks back one byte too far: so must the speed-up."""
+    _assert_same(_object(handler), data, 1)
+
+
+def test_objects_are_fresh_each_time(handler: PdfFileReader) -> None:
+    read = _object(handler)
+    for data in (b"/Type ", b"12 0 R ", b"7 ", b"(s) ", b"<0a> "):
+        first, second = read(io.BytesIO(data)), read(io.BytesIO(data))
+        assert first == second and first is not second
+
+
+@given(PDF_BYTES, STARTS, st.booleans(), st.booleans())
+def test_read_non_whitespace_anywhere(data: bytes, start: int, seek_back: bool, allow_eof: bool) -> None:
+    _assert_same(_non_whitespace(seek_back, allow_eof), data, start)
+
+
+@given(PDF_BYTES, STARTS)
+def test_strings_and_numbers_anywhere(data: bytes, start: int) -> None:
+    for read in (_literal, _hex, _number):
+        _assert_same(read, data, start)
+    _assert_same(_literal, b"(" + data, start)
+    _assert_same(_hex, b"<" + data, start)
+
+
+@given(PDF_BYTES, STARTS)
+def test_read_object_anywhere(handler: PdfFileReader, data: bytes, start: int) -> None:
+    _assert_same(_object(handler), data, start)
+    _assert_same(_object(handler), b"<< " + data, start)
