@@ -317,5 +317,6 @@ def test_strings_and_numbers_anywhere(data: bytes, start: int) -> None:
 
 @given(PDF_BYTES, STARTS)
 def test_read_object_anywhere(handler: PdfFileReader, data: bytes, start: int) -> None:
-    _assert_same(_object(handler), data, start)
-    _assert_same(_object(handler), b"<< " + data, start)
+    data += b"\n"  # pyHanko's read_object loops forever on a comment that runs to the end of the data
+    for opening in (b"", b"<< ", b"[", b"(", b"<"):
+        _assert_same(_object(handler), opening + data, start)
