@@ -76,6 +76,10 @@ def pool_size(checks: Checks) -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+class AnalysisTimeout(Exception):
+    """A PDF took longer than `[checks] analysis_timeout` to analyse."""
+
+
 class AnalysisPool:
     """Processes for pypdf and pyHanko, whose pure-Python CPU work would otherwise hold the GIL of the process
     serving SMTP, IMAP and HTTP. "forkserver" children start clean (no inherited threads, locks, connections)
@@ -84,6 +88,7 @@ class AnalysisPool:
 
     def __init__(self, size: int, checks: Checks) -> None:
         self.size, self._config = size, _validator_config(checks)
+        self.timeout = checks.analysis_timeout
         self._executor: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
@@ -99,16 +104,33 @@ class AnalysisPool:
             self._executor.submit(analysis.warm_up)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
+        """`fn(*args)` in a pool process. AnalysisTimeout after `timeout` seconds: the pool is then replaced, since
+        a process stuck in a parser loop cannot be interrupted, only killed."""
         executor = self._running()
         try:
-            return await loop.run_in_executor(executor, fn, *args)
+            return await self._call(executor, fn, *args)
         except BrokenProcessPool:
             log.error("analysis process died; starting a new pool")
-            if executor is self._executor:
-                executor.shutdown(wait=False, cancel_futures=True)
-                self.start()
-            return await loop.run_in_executor(self._running(), fn, *args)
+            self._replace(executor)
+            return await self._call(self._running(), fn, *args)
+
+    async def _call(self, executor: ProcessPoolExecutor, fn: Callable[..., T], *args: Any) -> T:
+        future = asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            log.error("%s took longer than %.0f s; killing the analysis processes", fn.__name__, self.timeout)
+            self._replace(executor, kill=True)
+            raise AnalysisTimeout(f"{fn.__name__} took longer than {self.timeout:.0f} s") from None
+
+    def _replace(self, executor: ProcessPoolExecutor, *, kill: bool = False) -> None:
+        if executor is not self._executor:
+            return  # another call replaced it already
+        if kill:
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+        self.start()
 
     def _running(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -143,7 +165,23 @@ class PooledSignatureValidator:
     async def validate(self, pdf: bytes) -> list[Any]:
         from signing.analysis import validate_signatures
 
-        return await self._pool.run(validate_signatures, pdf)
+        try:
+            return await self._pool.run(validate_signatures, pdf)
+        except AnalysisTimeout:
+            return [_timed_out_report()]
+
+
+def _timed_out_report() -> Any:
+    """INDETERMINATE: held for a clerk, who can open the file; a slow machine must not reject a document."""
+    from core.ports import Indication, SignatureReport
+
+    return SignatureReport(
+        field_name="",
+        indication=Indication.INDETERMINATE,
+        sub_indication="ANALYSIS_TIMEOUT",
+        message="Không kiểm tra được chữ ký số trong thời gian cho phép (tệp PDF quá lớn hoặc bị hỏng); "
+        "văn thư cần kiểm tra trực tiếp.",
+    )
 
 
 class PdfAnalyses:

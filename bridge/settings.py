@@ -86,6 +86,9 @@ class Checks:
     dns_servers: list[str] = field(default_factory=list)  # "127.0.0.1:5353"; empty: the system resolver
     # processes for PDF analysis and signature validation: 0 = max(1, cores - 1); -1 = none (threads)
     analysis_processes: int = 0
+    # seconds one PDF may take in an analysis process; then the process is killed (a hostile PDF can make the
+    # parsers loop) and the document is held for a clerk
+    analysis_timeout: float = 120.0
 
 
 @dataclass

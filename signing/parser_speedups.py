@@ -216,10 +216,25 @@ def read_object(
             result = read_hex_string_from_stream(stream)
         elif first == b"[":
             result = generic.ArrayObject.read_from_stream(stream, container_ref, in_content_stream=in_content_stream)
+        elif first == b"%" and not _line_ends_after(stream):
+            # the one deliberate difference: pyHanko loops forever on a comment that runs to the end of the data
+            raise misc.PdfReadError("A comment runs to the end of the data")
         else:
             return _original_read_object(stream, container_ref, as_metadata_stream, in_content_stream)
     result.container_ref = container_ref
     return result
+
+
+def _line_ends_after(stream: BinaryIO) -> bool:
+    """An end of line follows somewhere ahead; the stream stays where it was."""
+    start = stream.tell()
+    try:
+        while chunk := stream.read(_CHUNK * 16):
+            if b"\n" in chunk or b"\r" in chunk:
+                return True
+        return False
+    finally:
+        stream.seek(start)
 
 
 def _name_from(stream: BinaryIO, peek: bytes) -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from pathlib import Path
 
 from bridge.bootstrap import build, import_directory, parsed_once
-from bridge.checks import AnalysisPool, PdfAnalyses, PooledSignatureValidator
+from bridge.checks import AnalysisPool, AnalysisTimeout, PdfAnalyses, PooledSignatureValidator
 from bridge.settings import Settings
 from core.inbound import Channel
 from mail.mime import parse_message
@@ -64,6 +65,42 @@ async def test_a_dead_pool_process_is_replaced(tmp_path: Path) -> None:
         assert await pool.run(analysis.warm_up) != pid
     finally:
         await asyncio.to_thread(pool.close)
+
+
+async def test_a_stuck_pool_process_is_killed_and_replaced(tmp_path: Path) -> None:
+    pool = AnalysisPool(1, _settings(tmp_path).checks)
+    pool.timeout = 1.0
+    pool.start()
+    try:
+        pid = await pool.run(analysis.warm_up)
+        try:
+            await pool.run(time.sleep, 60)  # stands in for a parser looping on a hostile PDF
+            raise AssertionError("no timeout")
+        except AnalysisTimeout:
+            pass
+        assert await pool.run(analysis.warm_up) != pid  # a fresh process answers
+        await asyncio.sleep(0.5)
+        assert not _alive(pid)
+    finally:
+        await asyncio.to_thread(pool.close)
+
+
+async def test_a_signature_check_that_times_out_holds_the_document(tmp_path: Path) -> None:
+    class StuckPool:
+        async def run(self, fn: object, *args: object) -> object:
+            raise AnalysisTimeout("validate_signatures took longer than 1 s")
+
+    reports = await PooledSignatureValidator(StuckPool()).validate(b"%PDF-1.7")  # type: ignore[arg-type]
+    assert [(r.indication.name, r.sub_indication) for r in reports] == [("INDETERMINATE", "ANALYSIS_TIMEOUT")]
+    assert "thời gian cho phép" in reports[0].message
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return not Path(f"/proc/{pid}/status").read_text().count("zombie")
 
 
 class CountingAnalyses(PdfAnalyses):

@@ -320,3 +320,17 @@ def test_read_object_anywhere(handler: PdfFileReader, data: bytes, start: int) -
     data += b"\n"  # pyHanko's read_object loops forever on a comment that runs to the end of the data
     for opening in (b"", b"<< ", b"[", b"(", b"<"):
         _assert_same(_object(handler), opening + data, start)
+
+
+@pytest.mark.parametrize("data", [b"%c", b"%", b"  %comment without an end"])
+def test_a_comment_running_to_the_end_raises_instead_of_looping(data: bytes) -> None:
+    """pyHanko's read_object loops forever here; a hostile PDF must not hang validation."""
+    stream = io.BytesIO(data)
+    stream.seek(len(data) - len(data.lstrip()))
+    with pytest.raises(PdfError, match="comment runs to the end"):
+        parser_speedups.read_object(stream, None)
+
+
+def test_a_comment_with_an_end_is_read_as_pyhanko_reads_it() -> None:
+    stream = io.BytesIO(b"%c\n/Name ")
+    assert parser_speedups.read_object(stream, generic.TrailerReference(None)) == "/Name"
