@@ -2,12 +2,14 @@
 
 pyHanko reads PDF objects one byte at a time: names and "N G obj" headers through a generator
 (misc._read_until_class), whitespace runs, literal strings "( … )" with their escapes and hex strings "< … >"
-each with a read(1) per byte, and read_object peeks twice before dispatching. Reading the few objects a signature
-check needs costs more than the cryptography. These replacements read a small chunk and scan it with a regex for
-the common, well-formed case; anything unusual (a comment, a "#xx" name escape, nested parentheses, an unknown or
-out-of-range escape, a token longer than the chunk, end of data) seeks back to where the original starts and lets
-it answer, so results, errors and the stream position afterwards stay the same. Checked against the originals in
-tests/integration/signing/test_parser_speedups.py.
+each with a read(1) per byte, read_object peeks twice before dispatching, and a dictionary costs a read and a
+seek per token. Reading the few objects a signature check needs costs more than the cryptography.
+
+These replacements read a small chunk (a dictionary: one buffer for it and everything inside it) and scan it
+with regexes for the common, well-formed case; anything unusual (a comment, a "#xx" name escape, nested
+parentheses, an unknown or out-of-range escape, a duplicate key, a token longer than the chunk, end of data)
+seeks back to where the original starts and lets it answer, so results, errors and the stream position
+afterwards stay the same. Checked against the originals in tests/integration/signing/test_parser_speedups.py.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _original_until_regex = misc.read_until_regex
 _original_string_literal = generic._read_string_literal_bytes
 _original_hex_string = generic.read_hex_string_from_stream
 _original_read_object = generic.read_object
+_original_read_dictionary = generic.DictionaryObject.read_from_stream
 
 _WHITESPACE = re.compile(b"[" + re.escape(misc.PDF_WHITESPACE) + b"]")
 _NON_WHITESPACE = re.compile(b"[^" + re.escape(misc.PDF_WHITESPACE) + b"]")
@@ -209,9 +212,7 @@ def read_object(
         if first == b"(":
             result = generic.read_string_from_stream(stream)
         elif peek[:2] == b"<<":
-            result = generic.DictionaryObject.read_from_stream(
-                stream, container_ref, as_metadata_stream=as_metadata_stream, in_content_stream=in_content_stream
-            )
+            result = _read_dictionary(stream, container_ref, as_metadata_stream)
         elif first == b"<" and len(peek) > 1:  # the original's two-byte peek seeks back too far at the end
             result = read_hex_string_from_stream(stream)
         elif first == b"[":
@@ -269,6 +270,209 @@ def _number_from(stream: BinaryIO, peek: bytes) -> Any:
     return generic.NumberObject(number.decode("ascii"))
 
 
+class _Unusual(Exception):
+    """The buffer holds something the dictionary reader leaves to pyHanko (a comment, a nested string …)."""
+
+
+class _NeedMore(Exception):
+    """A token reaches the end of the buffer: read a bigger one (or, at the end of the data, let pyHanko say)."""
+
+
+_DICT_CHUNK, _DICT_MAX = 2048, 1 << 21
+
+
+def _read_dictionary(stream: BinaryIO, container_ref: Any, as_metadata_stream: bool) -> Any:
+    """A dictionary (or stream) read from one buffer instead of a read and a seek per token.
+
+    pyHanko's DictionaryObject.read_from_stream peeks, seeks and reads for every key and value; this parses
+    the buffer with the same rules and builds the same objects, then lets pyHanko read any stream payload.
+    Anything unusual, and every error, goes back to the start and to pyHanko's own reader."""
+    start, size = stream.tell(), _DICT_CHUNK
+    while size <= _DICT_MAX:
+        buf = stream.read(size)
+        try:
+            data, end = _BufferReader(buf, container_ref, len(buf) < size).dictionary_items(0)
+        except _NeedMore:
+            stream.seek(start)
+            if len(buf) < size:  # the data ends inside the dictionary
+                break
+            size *= 8
+            continue
+        except Exception:  # _Unusual, or a value pyHanko would refuse: it must raise its own error
+            stream.seek(start)
+            break
+        stream.seek(start + end)
+        return _dictionary_or_stream(stream, data, container_ref, as_metadata_stream)
+    return _original_read_dictionary(stream, container_ref, as_metadata_stream=as_metadata_stream)
+
+
+def read_dictionary(
+    stream: BinaryIO,
+    container_ref: Any,
+    as_metadata_stream: bool = False,
+    in_content_stream: generic.ContentOpReading = generic.ContentOpReading.NO,
+) -> Any:
+    """DictionaryObject.read_from_stream (pyHanko also calls it directly, e.g. for each trailer)."""
+    if in_content_stream is not generic.ContentOpReading.NO:
+        return _original_read_dictionary(stream, container_ref, as_metadata_stream, in_content_stream)
+    return _read_dictionary(stream, container_ref, as_metadata_stream)
+
+
+def _dictionary_or_stream(stream: BinaryIO, data: dict[Any, Any], container_ref: Any, as_metadata_stream: bool) -> Any:
+    """The end of pyHanko's DictionaryObject.read_from_stream: a "stream" keyword makes it a stream object."""
+    stream_data = generic._maybe_read_stream_payload(stream, data, container_ref.get_pdf_handler())
+    if stream_data is None:
+        return generic.DictionaryObject(data)
+    stream_class: Any = generic.StreamObject
+    if as_metadata_stream:
+        try:
+            from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
+        except ImportError:  # as in pyHanko: without lxml, a plain stream
+            pass
+        else:
+            stream_class = MetadataStream
+    return stream_class(data, encoded_data=stream_data)
+
+
+class _BufferReader:
+    """Reads the objects inside a dictionary from bytes in memory, as read_object would read them."""
+
+    def __init__(self, buf: bytes, container_ref: Any, at_end: bool) -> None:
+        self.buf = buf
+        self.at_end = at_end  # the buffer holds the rest of the data: a short look-ahead is what pyHanko sees too
+        self.container_ref = container_ref
+        self.handler = container_ref.get_pdf_handler()
+
+    def skip(self, pos: int) -> int:
+        """The next non-whitespace byte's position; a comment is unusual."""
+        found = _NON_WHITESPACE.search(self.buf, pos)
+        if found is None:
+            raise _NeedMore
+        if self.buf[found.start()] == 0x25:
+            raise _Unusual
+        return found.start()
+
+    def dictionary_items(self, pos: int) -> tuple[dict[Any, Any], int]:
+        """The entries of the "<< … >>" at `pos`, and the position after ">>"."""
+        buf, data = self.buf, {}
+        pos += 2
+        while True:
+            pos = self.skip(pos)
+            if buf[pos] == 0x3E:  # ">": pyHanko takes the next byte as the second ">" without looking
+                if pos + 2 > len(buf):
+                    raise _NeedMore
+                if buf[pos + 1] != 0x3E:
+                    raise _Unusual
+                return data, pos + 2
+            if buf[pos] != 0x2F:
+                raise _Unusual  # a key that is not a name: pyHanko's error
+            key, pos = self.name(pos)
+            value, pos = self.value(self.skip(pos))
+            if key in data:
+                raise _Unusual  # pyHanko warns or, when strict, raises
+            data[key] = value
+
+    def value(self, pos: int) -> tuple[Any, int]:
+        buf = self.buf
+        first = buf[pos]
+        if first == 0x2F:
+            result, pos = self.name(pos)
+        elif 0x30 <= first <= 0x39:
+            result, pos = self.number_or_reference(pos)
+        elif first in generic.NUMBER_SIGNS:
+            result, pos = self.number(pos)
+        elif first == 0x28:
+            result, pos = self.literal_string(pos)
+        elif first == 0x3C:
+            result, pos = self.dictionary(pos) if buf[pos + 1 : pos + 2] == b"<" else self.hex_string(pos)
+        elif first == 0x5B:
+            result, pos = self.array(pos)
+        else:
+            result, pos = self.keyword(pos)
+        result.container_ref = self.container_ref
+        return result, pos
+
+    def name(self, pos: int) -> tuple[Any, int]:
+        stop = _DELIMITER.search(self.buf, pos + 1)
+        if stop is None:
+            raise _NeedMore
+        return _decode_name(self.buf[pos + 1 : stop.start()]), stop.start()
+
+    def number_or_reference(self, pos: int) -> tuple[Any, int]:
+        peek = self.buf[pos : pos + _PEEK]  # what pyHanko's 20-byte peek sees
+        if len(peek) < _PEEK and not self.at_end:
+            raise _NeedMore
+        if generic.INDIRECT_PATTERN.match(peek) is None:
+            return self.number(pos)
+        reference = _REFERENCE.match(peek)
+        if reference is None or int(reference[1]) == 0:
+            raise _Unusual
+        return generic.IndirectObject(int(reference[1]), int(reference[2]), self.handler), pos + reference.end()
+
+    def number(self, pos: int) -> tuple[Any, int]:
+        stop = generic.NumberObject.NumberPattern.search(self.buf, pos)
+        if stop is None:
+            raise _NeedMore
+        number = self.buf[pos : stop.start()]
+        if number.find(b".") != -1:
+            return generic.FloatObject(number.decode("ascii")), stop.start()
+        return generic.NumberObject(number.decode("ascii")), stop.start()
+
+    def literal_string(self, pos: int) -> tuple[Any, int]:
+        buf = self.buf
+        end = _STRING_BODY.match(buf, pos + 1).end()  # type: ignore[union-attr]
+        closer = buf[end : end + 1]
+        if closer == b"(":
+            raise _Unusual  # nested parentheses
+        if closer != b")":
+            raise _NeedMore  # the buffer ends inside the string (or just after a backslash)
+        body = buf[pos + 1 : end]
+        if b"\\" in body:
+            unescaped = _unescape(body)
+            if unescaped is None:
+                raise _Unusual
+            body = unescaped
+        return generic.pdf_string(body), end + 1
+
+    def hex_string(self, pos: int) -> tuple[Any, int]:
+        end = self.buf.find(b">", pos + 1)
+        if end < 0:
+            raise _NeedMore
+        digits = self.buf[pos + 1 : end].translate(None, misc.PDF_WHITESPACE)
+        if not _HEX_BODY.fullmatch(digits):
+            raise _Unusual
+        return generic.pdf_string(binascii.unhexlify(digits + b"0" if len(digits) % 2 else digits)), end + 1
+
+    def dictionary(self, pos: int) -> tuple[Any, int]:
+        data, pos = self.dictionary_items(pos)
+        following = self.skip(pos)  # pyHanko looks for "stream" after every dictionary
+        if self.buf[following] == 0x73:  # "s"
+            raise _Unusual
+        return generic.DictionaryObject(data), pos
+
+    def array(self, pos: int) -> tuple[Any, int]:
+        buf, items = self.buf, generic.ArrayObject()
+        pos += 1
+        while True:
+            pos = self.skip(pos)
+            if buf[pos] == 0x5D:  # "]"
+                return items, pos + 1
+            item, pos = self.value(pos)
+            items.append(item)
+
+    def keyword(self, pos: int) -> tuple[Any, int]:
+        word = self.buf[pos : pos + 5]
+        if len(word) < 5 and not self.at_end:
+            raise _NeedMore
+        if word.startswith(b"true"):  # pyHanko reads the four bytes without looking at what follows
+            return generic.BooleanObject(True), pos + 4
+        if word == b"false":
+            return generic.BooleanObject(False), pos + 5
+        if word.startswith(b"null"):
+            return generic.NullObject(), pos + 4
+        raise _Unusual
+
+
 # (module, attribute, replacement, original): pyHanko looks each up in that module's globals at every call;
 # generic imported the misc helpers by name, so generic's copies are replaced too
 _REPLACEMENTS: tuple[tuple[Any, str, Any, Any], ...] = (
@@ -283,18 +487,19 @@ _REPLACEMENTS: tuple[tuple[Any, str, Any, Any], ...] = (
     (generic, "_read_string_literal_bytes", _read_string_literal_bytes, _original_string_literal),
     (generic, "read_hex_string_from_stream", read_hex_string_from_stream, _original_hex_string),
     (generic, "read_object", read_object, _original_read_object),
+    (generic.DictionaryObject, "read_from_stream", read_dictionary, _original_read_dictionary),  # a staticmethod
 )
 
 
 def install() -> None:
     """Idempotent."""
-    for module, name, replacement, _ in _REPLACEMENTS:
-        setattr(module, name, replacement)
+    for owner, name, replacement, _ in _REPLACEMENTS:
+        setattr(owner, name, staticmethod(replacement) if isinstance(owner, type) else replacement)
 
 
 def uninstall() -> None:
-    for module, name, _, original in _REPLACEMENTS:
-        setattr(module, name, original)
+    for owner, name, _, original in _REPLACEMENTS:
+        setattr(owner, name, staticmethod(original) if isinstance(owner, type) else original)
 
 
 def originals() -> tuple[Any, Any, Any]:

@@ -210,6 +210,8 @@ def test_the_speedups_are_what_pyhanko_calls() -> None:
     assert misc.read_non_whitespace is generic.read_non_whitespace is parser_speedups.read_non_whitespace
     assert misc.read_until_regex is generic.read_until_regex is parser_speedups.read_until_regex
     assert generic.read_object is parser_speedups.read_object
+    assert generic.DictionaryObject.read_from_stream is parser_speedups.read_dictionary
+    assert generic.StreamObject.read_from_stream is parser_speedups.read_dictionary
     assert generic._read_string_literal_bytes is parser_speedups._read_string_literal_bytes
     assert generic.read_hex_string_from_stream is parser_speedups.read_hex_string_from_stream
     # and pyHanko's own callers reach them: read_string_from_stream and the dictionary reader find them as globals
@@ -223,7 +225,8 @@ def test_the_speedups_are_what_pyhanko_calls() -> None:
     generic._read_string_literal_bytes = counting
     try:
         ref = generic.Reference(1, 0, None)
-        parsed = generic.DictionaryObject.read_from_stream(io.BytesIO(b"<< /T (x) >>"), ref)
+        # pyHanko's own dictionary reader (the speed-up reads dictionaries from a buffer without these calls)
+        parsed = parser_speedups.original("read_from_stream")(io.BytesIO(b"<< /T (x) >>"), ref)
     finally:
         parser_speedups.install()
     assert calls == ["literal"] and parsed == {"/T": "x"}
@@ -234,6 +237,7 @@ def test_uninstall_restores_pyhankos_functions() -> None:
     try:
         assert generic.read_object is parser_speedups.original("read_object")
         assert misc.read_non_whitespace is parser_speedups.original("read_non_whitespace")
+        assert generic.DictionaryObject.read_from_stream is parser_speedups.original("read_from_stream")
     finally:
         parser_speedups.install()
     assert generic.read_object is parser_speedups.read_object
@@ -334,3 +338,86 @@ def test_a_comment_running_to_the_end_raises_instead_of_looping(data: bytes) -> 
 def test_a_comment_with_an_end_is_read_as_pyhanko_reads_it() -> None:
     stream = io.BytesIO(b"%c\n/Name ")
     assert parser_speedups.read_object(stream, generic.TrailerReference(None)) == "/Name"
+
+
+# --- dictionaries read from one buffer ---------------------------------------------------------------------------
+
+_LONG = b"x" * 5000
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<< /Type /Page /Kids [ 3 0 R 4 0 R ] /Count 2 >>\nendobj", b"<<>>", b"<< >> ", b"<</A<</B[1 2.5 -3]>>>>x",
+        b"<< /A 1 >x", b"<< /A 1 >", b"<< /A 1", b"<< /A", b"<<", b"<< /A 1 /A 2 >>", b"<< 1 2 >>", b"<< /A ) >>",
+        b"<< /A << /B 1 >> stream\nabc\nendstream >>", b"<< /A << /B 1 >>s >>", b"<< /A << /B 1 >>%c\n >>",
+        b"<< /A %c\n 1 >>", b"<< /A (a(b)c) >>", b"<< /A (a\\)b\\053\\n) >>", b"<< /A (bad \\q) >>",
+        b"<< /A <0a 1B c> >>", b"<< /A <0g> >>", b"<< /A <FEFF0041> /B (\xfe\xff\x00A) >>",
+        b"<< /A true /B false /C null >>", b"<< /A truex /B nullz >>", b"<< /A fals >>", b"<< /A nul >>",
+        b"<< /A 1.2.3 >>", b"<< /A -- >>", b"<< /A 12,5 >>", b"<< /A 0 0 R >>", b"<< /A 1 0 R>>",
+        b"<< /A 1" + b" " * 30 + b"0 R >>", b"<< /A 1\x0b0 R >>", b"<< /A 1 0 obj >>", b"<< /A#20B /C#4a >>",
+        b"<< /A /B#2 >>", b"<< /A [ /B [ (c) <0d> ] ] >>", b"<< /A [ 1 2 >>", b"<< /A R >>", b"<< /A { >>",
+        b"<< /Length 3 >>\nstream\nabc\nendstream", b"<< /Length 4 >>\nstream\nabc\nendstream",
+        b"<< /Length 9 >>stream\nabc\nendstream", b"<< /Length 3 >> % c\nstream\nabc\nendstream",
+        b"<< /A (" + _LONG + b") /B 1 >>", b"<< /A <" + b"0" * 40000 + b"> /B 2 0 R >>",
+        b"<< /A [" + b" 1 0 R" * 2000 + b" ] >>", b"<< /A (" + _LONG + b")", b"<< /A (" + _LONG + b"\\",
+    ],
+)  # fmt: skip
+def test_dictionaries_match_the_original(handler: PdfFileReader, data: bytes) -> None:
+    _assert_same(_object(handler), data)
+    _assert_same(_dictionary(handler), data)
+
+
+def test_a_metadata_stream_is_read_as_one() -> None:
+    ref = generic.Reference(1, 0, None)
+    data = b"<< /Type /Metadata /Subtype /XML /Length 5 >>\nstream\n<x/>\nendstream"
+    for as_metadata in (False, True):
+        _assert_same(lambda s, m=as_metadata: generic.read_object(s, ref, as_metadata_stream=m), data)  # type: ignore[misc]
+    parsed = generic.read_object(io.BytesIO(data), ref, as_metadata_stream=True)
+    assert type(parsed).__name__ == "MetadataStream"
+
+
+def _dictionary(handler: PdfFileReader) -> Callable[[io.BytesIO], object]:
+    ref = generic.Reference(1, 0, handler)
+    return lambda s: generic.DictionaryObject.read_from_stream(s, ref)
+
+
+_SPACE = st.sampled_from([b" ", b"\n", b"\r\n", b"\t", b"\x00", b"\x0c", b"", b"  "])
+_READABLE = [
+    b"1", b"-2", b"3.25", b".5", b"+7", b"0", b"12 0 R", b"3  1 R", b"true", b"false", b"null", b"/Name", b"/A#20B",
+    b"/", b"(text)", b"(a\\)b)", b"(\\053)", b"(\xfe\xff\x00A)", b"()", b"<0a1b>", b"<FEFF0041>", b"<>", b"<0 a>",
+]  # fmt: skip
+_ODD = [b"0 0 R", b"1 0 obj", b"(n(e)st)", b"<zz>", b"R", b"%c\n", b"1.2.3", b"truex", b"(\\q)"]
+_ATOMS = st.sampled_from(_READABLE * 3 + _ODD)  # mostly what the buffer reader reads itself
+
+
+def _pdf_value(depth: int) -> st.SearchStrategy[bytes]:
+    if depth == 0:
+        return _ATOMS
+    inner = _pdf_value(depth - 1)
+    entries = st.lists(
+        st.tuples(st.sampled_from([b"/K", b"/Type", b"/A#20", b"/K"]), _SPACE, inner, _SPACE), max_size=5
+    )
+    dictionary = entries.map(lambda items: b"<<" + b"".join(k + s + v + t for k, s, v, t in items) + b">>")
+    array = st.lists(st.tuples(_SPACE, inner), max_size=5).map(
+        lambda items: b"[" + b"".join(s + v for s, v in items) + b"]"
+    )
+    return _ATOMS | dictionary | array
+
+
+@given(
+    _pdf_value(3).filter(lambda v: v.startswith(b"<<")) | _pdf_value(3).map(lambda v: b"<< /V " + v + b" >>"),
+    st.sampled_from([b"", b"\nendobj", b" stream\nabc\nendstream", b"\nstream\r\nabc\nendstream", b">"]),
+    st.integers(min_value=0, max_value=400),
+    st.sampled_from([None] * 6 + [b"", b"%", b"(", b" ", b"R", b"\\"]),
+)
+def test_generated_dictionaries_match_the_original(
+    handler: PdfFileReader, body: bytes, tail: bytes, cut: int, insert: bytes | None
+) -> None:
+    """Well-formed dictionaries (which the buffer reader reads) and damaged ones (which it hands back)."""
+    data = b"<< /Length 3 " + body[2:] + tail if tail.startswith((b" stream", b"\nstream")) else body + tail
+    if insert is not None:
+        cut = min(cut, len(data))
+        data = data[:cut] + insert + data[cut:]
+    data += b"\n"  # pyHanko's read_object loops forever on a comment that runs to the end of the data
+    _assert_same(_object(handler), data)
