@@ -108,7 +108,8 @@ def _review_revision(reader: PdfFileReader, revision: int) -> set[str]:
     if xrefs.refs_freed_in_revision(revision):
         raise Declined("objects freed")
     old = reader.get_historical_resolver(revision - 1)
-    new = reader.get_historical_resolver(revision)
+    newest = revision == xrefs.total_revisions - 1
+    new: Revision = _Newest(reader) if newest else reader.get_historical_resolver(revision)
     _check_trailer(old.trailer_view, new.trailer_view)
     explicit = xrefs.explicit_refs_in_revision(revision)
     created = {ref for ref in explicit if xrefs.get_historical_ref(ref, revision - 1) is None}
@@ -126,6 +127,24 @@ def _review_revision(reader: PdfFileReader, revision: int) -> set[str]:
     for ref, key in rewrites.metadata:
         _check_only_mentioned_as(earlier, ref, key)
     return _new_field_names(old, fields.values())
+
+
+class _Newest:
+    """The newest revision, read through the reader itself: what a HistoricalResolver for it returns, without
+    copying every object it hands out (the reader caches them, and has parsed most already)."""
+
+    def __init__(self, reader: PdfFileReader) -> None:
+        self.reader = reader
+        self.trailer_view = reader.trailer_view
+
+    def __call__(self, ref: generic.Reference) -> Any:
+        return self.reader.get_object(ref)
+
+    def get_object(self, ref: generic.Reference) -> Any:
+        return self.reader.get_object(ref)
+
+
+Revision = HistoricalResolver | _Newest  # what a revision's objects are read through
 
 
 def _check_trailer(old: generic.DictionaryObject, new: generic.DictionaryObject) -> None:
@@ -161,7 +180,7 @@ class _Rewrites:
 
 
 def _check_rewritten(
-    old: HistoricalResolver, new: HistoricalResolver, rewritten: Iterable[generic.Reference], fields: set[Any]
+    old: HistoricalResolver, new: Revision, rewritten: Iterable[generic.Reference], fields: set[Any]
 ) -> _Rewrites:
     """Every rewritten object is identical, the document information or XMP metadata (updated by signing
     software, as pyHanko's DocInfoRule/MetadataUpdateRule allow), or the AcroForm/page with new fields appended."""
@@ -216,9 +235,9 @@ def _check_document_information(before: Any, after: Any) -> None:
             raise Declined(f"/Info {key} changed")
 
 
-def _check_xmp(old: HistoricalResolver, new: HistoricalResolver, ref: generic.Reference) -> None:
+def _check_xmp(old: HistoricalResolver, new: Revision, ref: generic.Reference) -> None:
     """pyHanko's own check: both versions well-formed XMP without entities."""
-    for resolver in (old, new):
+    for resolver in (old, new.reader if isinstance(new, _Newest) else new):
         try:
             MetadataUpdateRule.is_well_formed_xml(generic.Reference(ref.idnum, ref.generation, pdf=resolver))
         except SuspiciousModification as e:
@@ -260,7 +279,7 @@ def _is_page(obj: Any) -> bool:
     return isinstance(obj, generic.DictionaryObject) and obj.get("/Type") == "/Page"
 
 
-def _objects_reached(new: HistoricalResolver, roots: Iterable[Any], created: set[Any]) -> set[Any]:
+def _objects_reached(new: Revision, roots: Iterable[Any], created: set[Any]) -> set[Any]:
     """Created objects reachable from the new fields (not following /P or /Parent); an old one reached declines."""
     reached: set[Any] = set()
     stack = list(roots)
@@ -279,7 +298,7 @@ def _objects_reached(new: HistoricalResolver, roots: Iterable[Any], created: set
     return reached
 
 
-def _bookkeeping_streams(reader: PdfFileReader, new: HistoricalResolver, revision: int) -> set[Any]:
+def _bookkeeping_streams(reader: PdfFileReader, new: Revision, revision: int) -> set[Any]:
     """The revision's own cross-reference stream and object streams, when it uses them."""
     xrefs = reader.xrefs
     streams = set(xrefs.object_streams_used_in(revision))
