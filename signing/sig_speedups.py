@@ -118,6 +118,9 @@ def _name_der(name: object) -> bytes | None:
     None (= use the original) for subclasses and for names that do not parse."""
     if type(name) is not Name:
         return None
+    known = _known_encoding(name)
+    if known is not None:
+        return known
     try:
         return name.chosen.dump()  # type: ignore[attr-defined]
     except Exception:
@@ -160,7 +163,7 @@ _issuer_serial_memo = _Memo(4096)
 def match_issuer_serial(expected: Any, cert: x509.Certificate) -> bool:
     """pyHanko's signer-certificate match (issuer name + serial number), a function of the two encodings."""
     try:
-        key = (type(expected), expected.dump(), type(cert), cert.dump())
+        key = (type(expected), expected.dump(), type(cert), _encoding(cert))
     except Exception:
         return bool(_original_match(expected, cert))
     found = _issuer_serial_memo.values.get(key)
@@ -176,7 +179,7 @@ def check_ess_certid(cert: x509.Certificate, certid: Any) -> bool:
     """pyHanko's signing-certificate attribute check (certificate hash + issuer/serial), a function of the two
     encodings."""
     try:
-        key = (type(certid), certid.dump(), type(cert), cert.dump())
+        key = (type(certid), certid.dump(), type(cert), _encoding(cert))
     except Exception:
         return bool(_original_ess(cert, certid))
     found = _ess_memo.values.get(key)
@@ -240,9 +243,31 @@ def _shared(cert: Any) -> Any:
     memo = getattr(_per_thread, "certs", None)
     if memo is None:
         memo = _per_thread.certs = _Memo(256)
+        _per_thread.encodings = {}
     der = cert.dump()
     found = memo.values.get(der)
-    return memo.put(der, cert) if found is None else found
+    if found is not None:
+        return found
+    encodings = _per_thread.encodings
+    if len(memo.values) >= memo.size:
+        encodings.clear()
+    encodings[id(cert)] = (cert, der)
+    for name in (cert.subject, cert.issuer):  # the same Name objects every later use of the shared cert gets
+        encodings[id(name)] = (name, name.chosen.dump())
+    return memo.put(der, cert)
+
+
+def _known_encoding(value: Any) -> bytes | None:
+    """The encoding taken when a shared certificate (or its subject or issuer name: the RDNSequence) was first
+    shared, saving asn1crypto's walk over every parsed part to see whether it changed; validation only reads
+    certificates. The entry holds the object itself, so a match by id() is that object, not a later one."""
+    entry = getattr(_per_thread, "encodings", {}).get(id(value))
+    return entry[1] if entry is not None and entry[0] is value else None  # type: ignore[no-any-return]
+
+
+def _encoding(value: Any) -> bytes:
+    known = _known_encoding(value)
+    return value.dump() if known is None else known  # type: ignore[no-any-return]
 
 
 def extract_certificate_info(signed_data: Any) -> SignedDataCerts:

@@ -307,6 +307,22 @@ def test_certificates_are_shared_per_thread_with_the_same_encoding(signed_pdf: b
     assert elsewhere.signer_cert is not first.signer_cert  # another thread never does
 
 
+def test_shared_certificates_and_their_names_keep_their_encodings(signed_pdf: bytes, test_pki: TestPki) -> None:
+    [sig, _] = PdfFileReader(io.BytesIO(signed_pdf)).embedded_signatures
+    cert = sig_speedups.extract_certificate_info(sig.signed_data).signer_cert
+    cert.native  # parse everything, as validation does  # noqa: B018
+    assert sig_speedups._encoding(cert) == cert.dump() == cert.dump(force=True)
+    for name in (cert.subject, cert.issuer):
+        assert sig_speedups._name_der(name) == name.chosen.dump(force=True)
+    # an object that was never shared (even an equal copy) is encoded afresh, never mistaken for a shared one
+    copy = Certificate.load(cert.dump())
+    assert sig_speedups._known_encoding(copy) is None and sig_speedups._known_encoding(copy.subject) is None
+    other = _asn1(test_pki.organisation)
+    assert sig_speedups._encoding(other) == other.dump() != cert.dump()
+    with ThreadPoolExecutor(1) as pool:  # another thread has its own shared objects
+        assert pool.submit(sig_speedups._known_encoding, cert).result() is None
+
+
 # --- end to end: the same reports with and without the speed-ups ----------------------------------------------------
 
 
