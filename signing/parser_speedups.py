@@ -2,8 +2,9 @@
 
 pyHanko reads PDF objects one byte at a time: names and "N G obj" headers through a generator
 (misc._read_until_class), whitespace runs, literal strings "( … )" with their escapes and hex strings "< … >"
-each with a read(1) per byte, read_object peeks twice before dispatching, and a dictionary costs a read and a
-seek per token. Reading the few objects a signature check needs costs more than the cryptography.
+each with a read(1) per byte, read_object peeks twice before dispatching, a dictionary costs a read and a seek
+per token, and text strings are decoded by a generator per byte. Reading the few objects a signature check needs
+costs more than the cryptography.
 
 These replacements read a small chunk (a dictionary: one buffer for it and everything inside it) and scan it
 with regexes for the common, well-formed case; anything unusual (a comment, a "#xx" name escape, nested
@@ -15,6 +16,7 @@ afterwards stay the same. Checked against the originals in tests/integration/sig
 from __future__ import annotations
 
 import binascii
+import codecs
 import os
 import re
 from typing import Any, BinaryIO
@@ -30,6 +32,7 @@ _original_string_literal = generic._read_string_literal_bytes
 _original_hex_string = generic.read_hex_string_from_stream
 _original_read_object = generic.read_object
 _original_read_dictionary = generic.DictionaryObject.read_from_stream
+_original_pdfdoc = generic.decode_pdfdocencoding
 
 _WHITESPACE = re.compile(b"[" + re.escape(misc.PDF_WHITESPACE) + b"]")
 _NON_WHITESPACE = re.compile(b"[^" + re.escape(misc.PDF_WHITESPACE) + b"]")
@@ -41,7 +44,7 @@ _PEEK = 20  # read_object's own look-ahead for "N G R"; also enough for most nam
 
 # a literal string's body up to its first unescaped parenthesis (or a backslash ending the data)
 _STRING_BODY = re.compile(rb"(?:[^()\\]+|\\.)*", re.DOTALL)
-_STRING_ESCAPE = re.compile(rb"\\(?:[0-9]{1,3}|[\r\n][\r\n]?|.)", re.DOTALL)
+_STRING_ESCAPE = re.compile(rb"(\\(?:[0-9]{1,3}|[\r\n][\r\n]?|.))", re.DOTALL)  # split: text, escape, text …
 _HEX_BODY = re.compile(rb"[0-9a-fA-F]*")
 # "N G R" whose spacing reads the same to IndirectObject.read_from_stream (bytes.isspace) and read_non_whitespace
 _REFERENCE = re.compile(rb"([0-9]+)[ \t\n\r\x0c]+([0-9]+)[ \t\n\r\x0c]+R")
@@ -161,10 +164,12 @@ def _read_string_literal_bytes(stream: BinaryIO) -> bytes:
 
 def _unescape(body: bytes) -> bytes | None:
     """The body with its escapes resolved; None if one of them makes the original raise."""
+    parts = _STRING_ESCAPE.split(body)
     try:
-        return _STRING_ESCAPE.sub(lambda escape: _ESCAPE_VALUES[escape.group()], body)
+        parts[1::2] = [_ESCAPE_VALUES[escape] for escape in parts[1::2]]
     except KeyError:
         return None
+    return b"".join(parts)
 
 
 def read_hex_string_from_stream(stream: BinaryIO) -> Any:
@@ -270,6 +275,34 @@ def _number_from(stream: BinaryIO, peek: bytes) -> Any:
     return generic.NumberObject(number.decode("ascii"))
 
 
+# the common tokens in one regex each, whitespace first (a comment, or anything else, goes the slow way):
+# a name of plain characters that a delimiter ends, ">>", and as values also a reference, an integer, "<<", "["
+_WS = rb"[ \n\r\t\x0c\x00]*+"
+_PLAIN_NAME = rb"/(?P<name>[!\x22$&'*+,\-.0-9:;=?@A-Z\\^_`a-z|~]*+)(?=[ \n\r\t\x0c\x00()<>\[\]{}/%])"
+_FAST_KEY = re.compile(_WS + rb"(?:" + _PLAIN_NAME + rb"|(?P<close>>>))")
+_FAST_VALUE = re.compile(
+    _WS
+    + rb"(?:"
+    + _PLAIN_NAME
+    + rb"|(?P<ref>(?P<n>[0-9]++)[ \t\n\r\x0c]++(?P<g>[0-9]++)[ \t\n\r\x0c]++R)(?=[^a-zA-Z])"
+    + rb"|(?P<int>[0-9]++)(?=[^+,\-.0-9])"
+    + rb"|(?P<dict><<)|(?P<array>\[))"
+)
+
+
+# PDFDocEncoding as a charmap: pyHanko's entries for undefined bytes ("\u0000") become "\ufffe", undefined here
+_PDFDOC_TABLE = "".join("\ufffe" if c == "\u0000" else c for c in generic._pdfDocEncoding)
+
+
+def decode_pdfdocencoding(byte_array: bytes | bytearray) -> str:
+    """pyHanko decodes text strings with a generator per byte; a charmap does it in C. A byte the encoding does
+    not define goes to the original, so it raises its own error."""
+    try:
+        return codecs.charmap_decode(byte_array, "strict", _PDFDOC_TABLE)[0]
+    except UnicodeDecodeError:
+        return _original_pdfdoc(byte_array)  # type: ignore[no-any-return]
+
+
 class _Unusual(Exception):
     """The buffer holds something the dictionary reader leaves to pyHanko (a comment, a nested string …)."""
 
@@ -354,23 +387,58 @@ class _BufferReader:
 
     def dictionary_items(self, pos: int) -> tuple[dict[Any, Any], int]:
         """The entries of the "<< … >>" at `pos`, and the position after ">>"."""
-        buf, data = self.buf, {}
+        buf, data, fast_key = self.buf, {}, _FAST_KEY.match
         pos += 2
         while True:
-            pos = self.skip(pos)
-            if buf[pos] == 0x3E:  # ">": pyHanko takes the next byte as the second ">" without looking
-                if pos + 2 > len(buf):
-                    raise _NeedMore
-                if buf[pos + 1] != 0x3E:
-                    raise _Unusual
-                return data, pos + 2
-            if buf[pos] != 0x2F:
-                raise _Unusual  # a key that is not a name: pyHanko's error
-            key, pos = self.name(pos)
-            value, pos = self.value(self.skip(pos))
+            token = fast_key(buf, pos)
+            if token is None:
+                pos = self.skip(pos)
+                if buf[pos] == 0x3E:  # ">": pyHanko takes the next byte as the second ">" without looking
+                    if pos + 2 > len(buf):
+                        raise _NeedMore
+                    if buf[pos + 1] != 0x3E:
+                        raise _Unusual
+                    return data, pos + 2
+                if buf[pos] != 0x2F:
+                    raise _Unusual  # a key that is not a name: pyHanko's error
+                key, pos = self.name(pos)
+            elif token.lastgroup == "close":
+                return data, token.end()
+            else:
+                key, pos = generic.NameObject("/" + token["name"].decode("ascii")), token.end()
+            found = self.fast_value(pos)
+            value, pos = self.value(self.skip(pos)) if found is None else found
             if key in data:
                 raise _Unusual  # pyHanko warns or, when strict, raises
             data[key] = value
+
+    def fast_value(self, pos: int) -> tuple[Any, int] | None:
+        """The value after `pos` (whitespace first) when it is a plain name or integer, a reference, a
+        dictionary or an array; else None (and value() reads it)."""
+        buf = self.buf
+        token = _FAST_VALUE.match(buf, pos)
+        if token is None:
+            return None
+        kind, start, end = token.lastgroup, token.start(token.lastgroup), token.end()
+        if kind == "name":
+            result: Any = generic.NameObject("/" + token["name"].decode("ascii"))
+        elif kind == "ref":
+            number = int(token["n"])
+            if number == 0 or end + 1 - start > _PEEK:  # pyHanko's own reader, or its 20-byte peek misses the R
+                return None
+            result = generic.IndirectObject(number, int(token["g"]), self.handler)
+        elif kind == "int":
+            if start + _PEEK > len(buf) and not self.at_end:
+                return None
+            if generic.INDIRECT_PATTERN.match(buf, start, start + _PEEK) is not None:
+                return None  # a reference spaced unusually: value() reads it as pyHanko does
+            result = generic.NumberObject(token["int"].decode("ascii"))
+        elif kind == "dict":
+            result, end = self.dictionary(start)
+        else:
+            result, end = self.array(start)
+        result.container_ref = self.container_ref
+        return result, end
 
     def value(self, pos: int) -> tuple[Any, int]:
         buf = self.buf
@@ -454,10 +522,13 @@ class _BufferReader:
         buf, items = self.buf, generic.ArrayObject()
         pos += 1
         while True:
-            pos = self.skip(pos)
-            if buf[pos] == 0x5D:  # "]"
-                return items, pos + 1
-            item, pos = self.value(pos)
+            found = self.fast_value(pos)
+            if found is None:
+                pos = self.skip(pos)
+                if buf[pos] == 0x5D:  # "]"
+                    return items, pos + 1
+                found = self.value(pos)
+            item, pos = found
             items.append(item)
 
     def keyword(self, pos: int) -> tuple[Any, int]:
@@ -488,6 +559,7 @@ _REPLACEMENTS: tuple[tuple[Any, str, Any, Any], ...] = (
     (generic, "read_hex_string_from_stream", read_hex_string_from_stream, _original_hex_string),
     (generic, "read_object", read_object, _original_read_object),
     (generic.DictionaryObject, "read_from_stream", read_dictionary, _original_read_dictionary),  # a staticmethod
+    (generic, "decode_pdfdocencoding", decode_pdfdocencoding, _original_pdfdoc),
 )
 
 

@@ -361,6 +361,11 @@ _LONG = b"x" * 5000
         b"<< /Length 9 >>stream\nabc\nendstream", b"<< /Length 3 >> % c\nstream\nabc\nendstream",
         b"<< /A (" + _LONG + b") /B 1 >>", b"<< /A <" + b"0" * 40000 + b"> /B 2 0 R >>",
         b"<< /A [" + b" 1 0 R" * 2000 + b" ] >>", b"<< /A (" + _LONG + b")", b"<< /A (" + _LONG + b"\\",
+        b"<</A/B/C[/D 1 2 0 R<</E 3>>]>>", b"<< /A 1\x0b0 R >>", b"<< /A 12 0 Rx >>", b"<< /A 12 0 R>>",
+        b"<< /A 1234567890 123456 R >>", b"<< /A 123456789 12345 R >>", b"<< /A 12 >>", b"<< /A 12",
+        b"<< /A 12, /B 1-2 /C 3+ >>", b"<< /A 1 0 R", b"<< /A 1 0 R ", b"<< /\xc3\xa1 1 /A\x01 2 >>",
+        b"<< /A\x0b1 >>", b"<< /A#41 /B#41 >>", b"<< /A /B#4 >>", b"<< /A << >> /B [ ] /C />>",
+        b"<<\x00/A\x0c1\x00>>", b"<< /A 1 /B 2 >>" + b" " * 3000, b"<< /Contents <" + b"0a" * 9000 + b"> /M (x) >>",
     ],
 )  # fmt: skip
 def test_dictionaries_match_the_original(handler: PdfFileReader, data: bytes) -> None:
@@ -421,3 +426,24 @@ def test_generated_dictionaries_match_the_original(
         data = data[:cut] + insert + data[cut:]
     data += b"\n"  # pyHanko's read_object loops forever on a comment that runs to the end of the data
     _assert_same(_object(handler), data)
+
+
+@pytest.mark.parametrize("byte", range(256))
+def test_each_pdfdocencoding_byte_decodes_like_the_original(byte: int) -> None:
+    for data in (bytes([byte]), b"ab" + bytes([byte]) + b"c"):
+        assert _decoded(parser_speedups.decode_pdfdocencoding, data) == _decoded(_original_pdfdoc, data)
+
+
+@given(st.binary(max_size=200))
+def test_pdfdocencoding_decodes_like_the_original(data: bytes) -> None:
+    assert _decoded(parser_speedups.decode_pdfdocencoding, data) == _decoded(_original_pdfdoc, data)
+
+
+_original_pdfdoc = parser_speedups.original("decode_pdfdocencoding")
+
+
+def _decoded(decode: Callable[[bytes], str], data: bytes) -> tuple[object, ...]:
+    try:
+        return ("text", decode(data))
+    except UnicodeDecodeError as exc:
+        return ("error", exc.args)
