@@ -188,11 +188,24 @@ def read_hex_string_from_stream(stream: BinaryIO) -> Any:
             stream.seek(start)
             return _original_hex_string(stream)
         chunks.append(chunk)
-    digits = b"".join(chunks).translate(None, misc.PDF_WHITESPACE)
-    if not _HEX_BODY.fullmatch(digits):
+    value = _hex_value(b"".join(chunks))
+    if value is None:
         stream.seek(start)
         return _original_hex_string(stream)
-    return generic.pdf_string(binascii.unhexlify(digits + b"0" if len(digits) % 2 else digits))
+    return generic.pdf_string(value)
+
+
+def _hex_value(body: bytes) -> bytes | None:
+    """The bytes a hex string's body stands for (whitespace ignored, an odd last digit padded with 0), or None
+    if anything else is in it. Most bodies are bare digits: unhexlify alone checks and converts them."""
+    try:
+        return binascii.unhexlify(body + b"0" if len(body) % 2 else body)
+    except binascii.Error:  # whitespace, or not hex at all
+        pass
+    digits = body.translate(None, misc.PDF_WHITESPACE)
+    if not _HEX_BODY.fullmatch(digits):
+        return None
+    return binascii.unhexlify(digits + b"0" if len(digits) % 2 else digits)
 
 
 def read_object(
@@ -329,7 +342,7 @@ def _read_dictionary(stream: BinaryIO, container_ref: Any, as_metadata_stream: b
             stream.seek(start)
             if len(buf) < size:  # the data ends inside the dictionary
                 break
-            size *= 8
+            size *= 16  # a signature's /Contents (~16 KB of hex) then fits the second buffer
             continue
         except Exception:  # _Unusual, or a value pyHanko would refuse: it must raise its own error
             stream.seek(start)
@@ -506,10 +519,10 @@ class _BufferReader:
         end = self.buf.find(b">", pos + 1)
         if end < 0:
             raise _NeedMore
-        digits = self.buf[pos + 1 : end].translate(None, misc.PDF_WHITESPACE)
-        if not _HEX_BODY.fullmatch(digits):
+        value = _hex_value(self.buf[pos + 1 : end])
+        if value is None:
             raise _Unusual
-        return generic.pdf_string(binascii.unhexlify(digits + b"0" if len(digits) % 2 else digits)), end + 1
+        return generic.pdf_string(value), end + 1
 
     def dictionary(self, pos: int) -> tuple[Any, int]:
         data, pos = self.dictionary_items(pos)
