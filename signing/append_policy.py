@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 _SKIPPED_WHEN_WALKING = frozenset({"/P", "/Parent"})  # back-links to the page / field tree, checked separately
 _SEP = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])+"  # PDF whitespace and comments (a comment ends its line)
 # reversed text: every "N G R" ends with a separator then R, so each starts so here; whitespace-only ones read
-_R_REVERSED = re.compile(rb"R[\x00\t\n\x0c\r ]++(?:([0-9]++)[\x00\t\n\x0c\r ]++([0-9]++))?")
+# (a third group holds "%" when one is on the line before N: then a comment may hide or fake the tokens)
+_R_REVERSED = re.compile(rb"R[\x00\t\n\x0c\r ]++(?:([0-9]++)[\x00\t\n\x0c\r ]++([0-9]++)(?=[^\r\n%]*+(%?)))?")
 # every number in a window that could be the N of "N G <window end>", with its G
 _NUMBER_BEFORE_END = re.compile(rb"(?<![0-9])([0-9]+)(?=" + _SEP + rb"([0-9]+)" + _SEP + rb"\Z)")
 _MAYBE_CUT = re.compile(rb"(?:[0-9\x00\t\n\x0c\r ]|%[^\r\n]*)*")  # a window that might start mid-reference
@@ -335,12 +336,28 @@ def _check_earlier_references(reader: PdfFileReader, revision: int, earlier: Men
     for number, generation in named:
         if number in created_numbers:
             raise Declined("an earlier revision refers to an object this revision creates")
-        try:
-            found = reader.xrefs.get_historical_ref(generic.Reference(number, generation), revision - 1)
-        except KeyError:
-            found = None
-        if found is None:
+        if not _existed_before(reader.xrefs, revision, number, generation):
             raise Declined(f"an earlier revision refers to {number} {generation} R, which does not exist")
+
+
+def _existed_before(xrefs: Any, revision: int, number: int, generation: int) -> bool:
+    """xrefs.get_historical_ref(N G, revision - 1) is not None, with dictionary look-ups instead of one
+    exception per cross-reference section (a 50-page document names a hundred objects)."""
+    for earlier in range(revision - 1, -1, -1):
+        data = xrefs.get_xref_data(earlier)
+        if data.hybrid is not None:  # declined before this, but answer exactly anyway
+            return xrefs.get_historical_ref(generic.Reference(number, generation), revision - 1) is not None
+        if generation == 0 and number in data.xrefs_in_objstm:
+            return True
+        standard = data.standard_xrefs.get(number)
+        if standard is not None:
+            if standard[0] == generation:
+                return True
+            continue  # another generation: pyHanko looks further back
+        freed = data.freed.get(number)
+        if freed is not None and generation == freed - 1:
+            return False
+    return False
 
 
 def _check_only_mentioned_as(earlier: Mentions, ref: generic.Reference, key: bytes) -> None:
@@ -361,19 +378,11 @@ def _references(text: bytes) -> Iterator[tuple[int, int, int]]:
     """
     size = len(text)
     for match in _R_REVERSED.finditer(text[::-1]):
-        end = size - 1 - match.start()  # where the R is
-        if match[2] is not None:
-            start = size - match.end(2)
-            if not _comment_on_line(text, start, end):
-                yield start, int(match[2][::-1]), int(match[1][::-1])
-                continue
-        yield from _references_ending_at(text, end)
-
-
-def _comment_on_line(text: bytes, start: int, end: int) -> bool:
-    """A "%" between the start of the line holding N and the R: a comment may hide or fake the tokens."""
-    line_start = max(text.rfind(b"\n", 0, start), text.rfind(b"\r", 0, start)) + 1
-    return text.find(b"%", line_start, end) >= 0
+        generation, number, comment = match.groups()  # reversed, G comes first
+        if number is not None and not comment:
+            yield size - match.end(2), int(number[::-1]), int(generation[::-1])
+        else:
+            yield from _references_ending_at(text, size - 1 - match.start())  # from where the R is
 
 
 def _references_ending_at(text: bytes, end: int) -> Iterator[tuple[int, int, int]]:

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signing.append_policy import Declined, _references, _references_ending_at
-from tests.fixtures.pdfs import signed_official_pdf
+from signing.append_policy import Declined, _existed_before, _references, _references_ending_at
+from tests.fixtures.pdfs import make_official_pdf, sign_pdf, signed_official_pdf
 from tests.fixtures.pki import TestPki
+from tests.fixtures.revisions import free_objects, single_revision
 
 
 def _window_reading(text: bytes) -> Iterator[tuple[int, int, int]]:
@@ -70,3 +74,27 @@ def test_an_endless_reference_like_run_declines() -> None:
     assert len(list(_references(b"1 " * 40000 + b"R"))) == 1  # without comments the reading is unique
     with pytest.raises(Declined):
         list(_references(b"%" + b"1 " * 100000 + b"\nR"))  # with one, 200 KB would have to be read back
+
+
+def _documents(pki: TestPki) -> list[bytes]:
+    signed = signed_official_pdf(pki, pages=3)
+    packed = single_revision(make_official_pdf(pages=2), object_streams=True)
+    return [
+        signed,  # three revisions with classic xref tables
+        free_objects(signed, [3, 5]),  # a revision that frees objects (generation bumped)
+        sign_pdf(packed, pki.personal, "ChuKyCaNhan"),  # object streams + cross-reference streams
+    ]
+
+
+def test_existence_before_a_revision_is_what_pyhanko_looks_up(test_pki: TestPki) -> None:
+    """Every (N, G) an earlier text could name, in every revision: the dictionary look-ups answer as pyHanko."""
+    checked = 0
+    for pdf in _documents(test_pki):
+        xrefs = PdfFileReader(io.BytesIO(pdf)).xrefs
+        for revision in range(1, xrefs.total_revisions):
+            for number in range(0, 60):
+                for generation in (0, 1, 2):
+                    want = xrefs.get_historical_ref(generic.Reference(number, generation), revision - 1) is not None
+                    assert _existed_before(xrefs, revision, number, generation) is want, (revision, number, generation)
+                    checked += want
+    assert checked > 50  # plenty of objects that do exist, not only ones that do not
