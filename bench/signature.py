@@ -32,7 +32,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from core.ports import Indication
-from signing import parser_speedups, sig_speedups
+from signing import parser_speedups, sig_speedups, xref_speedups
 from signing.signatures import PdfSignatureValidator
 from tests.fixtures.pdfs import make_official_pdf, sign_pdf, signed_official_pdf
 from tests.fixtures.pki import TestPki, build_test_pki
@@ -56,6 +56,7 @@ def build_pdfs(pki: TestPki, count: int, signatures: int) -> list[tuple[int, byt
 async def baseline(pdf: bytes, root: asn1_x509.Certificate) -> bool:
     sig_speedups.uninstall()
     parser_speedups.uninstall()
+    xref_speedups.uninstall()
     try:
         ok = True
         for sig in PdfFileReader(io.BytesIO(pdf)).embedded_signatures:
@@ -65,6 +66,7 @@ async def baseline(pdf: bytes, root: asn1_x509.Certificate) -> bool:
     finally:
         sig_speedups.install()
         parser_speedups.install()
+        xref_speedups.install()
 
 
 async def timed(call: Callable[[], Awaitable[object]]) -> tuple[float, float, object]:

@@ -39,7 +39,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from core.ports import SignatureReport
-from signing import parser_speedups, sig_speedups
+from signing import parser_speedups, sig_speedups, xref_speedups
 from signing.append_policy import SignatureAppendPolicy
 from signing.sig_report import build_report, failed_report, signer_fields
 from signing.sig_worker import LoopThread
@@ -89,6 +89,7 @@ class PdfSignatureValidator:
         self._fetcher_backend: Any = None  # created on the worker loop on first use
         sig_speedups.install()
         parser_speedups.install()
+        xref_speedups.install()
 
     @property
     def trust_root_sha256(self) -> tuple[str, ...]:
