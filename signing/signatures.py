@@ -106,20 +106,26 @@ class PdfSignatureValidator:
 
     async def validate_here(self, pdf: bytes) -> list[SignatureReport]:
         """Validate on the calling loop (no worker thread); `validate` is this, run on the worker loop."""
+        reader: PdfFileReader | None = None
         try:
-            found = _signature_fields(PdfFileReader(io.BytesIO(pdf), strict=self._strict))
-        except Exception as e:  # any parser failure: the file is not a readable PDF
-            log.info("unreadable PDF (%d bytes): %s", len(pdf), e)
-            return [failed_report("", "PDF_UNREADABLE")]
-        context: ValidationContext | None = None  # one per document, shared by its signatures
-        reports = []
-        for item in found:
-            if isinstance(item, SignatureReport):
-                reports.append(item)
-                continue
-            context = context or self._context()
-            reports.append(await self._validate_signature(item, context))
-        return reports
+            try:
+                reader = PdfFileReader(io.BytesIO(pdf), strict=self._strict)
+                found = _signature_fields(reader)
+            except Exception as e:  # any parser failure: the file is not a readable PDF
+                log.info("unreadable PDF (%d bytes): %s", len(pdf), e)
+                return [failed_report("", "PDF_UNREADABLE")]
+            context: ValidationContext | None = None  # one per document, shared by its signatures
+            reports = []
+            for item in found:
+                if isinstance(item, SignatureReport):
+                    reports.append(item)
+                    continue
+                context = context or self._context()
+                reports.append(await self._validate_signature(item, context))
+            return reports
+        finally:
+            if reader is not None:
+                _unlink(reader)
 
     def _context(self) -> ValidationContext:
         if self._allow_fetching and self._fetcher_backend is None:
@@ -151,6 +157,16 @@ class PdfSignatureValidator:
             organisation_certs=self._organisation_certs,
             revocation_hard_fail=self._revocation_mode != "soft-fail",
         )
+
+
+def _unlink(reader: PdfFileReader) -> None:
+    """Drop the document now. Every parsed object points back at its reader (or at a historical view of it), so
+    a document is a web of reference cycles that only Python's cycle collector would free, after it has walked
+    it once or twice. Emptying the reader and its views, which this validator made and nothing else holds,
+    breaks the cycles: reference counting frees the document at once. Reports hold only plain values."""
+    for view in reader._historical_resolver_cache.values():
+        view.__dict__.clear()
+    reader.__dict__.clear()
 
 
 def _signature_fields(reader: PdfFileReader) -> list[EmbeddedPdfSignature | SignatureReport]:
