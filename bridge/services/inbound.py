@@ -23,7 +23,8 @@ VIETNAM = timezone(timedelta(hours=7))  # the register year turns at local midni
 _MAX_TRAIL = 200  # a document waiting days for clamd keeps only its latest attempts
 # While clamd or DNS is down the pipeline job tries again after these waits; the cap is replaced by
 # `checks.scan_retry_max_delay` (a waiting document is tried at least that often, so it moves soon after
-# the dependency returns). There is no last attempt: the job never becomes a dead letter for waiting.
+# the dependency returns). There is no last attempt: waits are counted in the job's payload ("waits"), not as
+# attempts, so the job never becomes a dead letter for waiting, nor sooner for a real failure afterwards.
 DEPENDENCY_WAIT = Backoff(initial=2.0, factor=2.0, maximum=60.0, jitter=1.0)
 _STATE = {Outcome.REJECT: ProcessingState.REJECTED, Outcome.HOLD: ProcessingState.HELD}
 
@@ -69,11 +70,12 @@ async def process_inbound(deps: Deps, job: OutboxJob) -> None:
 async def _wait_and_retry(deps: Deps, job: OutboxJob, ins: Inspection, doc: Document) -> None:
     """A dependency (clamd, DNS) is down: show the document as held-for-retry and run the job again later.
 
-    The job reschedules itself (DEPENDENCY_WAIT) instead of raising RetryLater, so the worker never buries
-    a document only because clamd stayed down longer than max_attempts backoffs: it is processed when clamd
-    returns, without the sender resending. Nothing is sent to the sender meanwhile."""
+    The job reschedules itself (DEPENDENCY_WAIT) instead of raising RetryLater, and gives its claim back, so the
+    worker never buries a document because clamd stayed down: it is processed when clamd returns, without the
+    sender resending. Nothing is sent to the sender meanwhile."""
     why = "; ".join(r.message for r in ins.reasons if r.outcome is Outcome.RETRY)
-    delay = dependency_wait(deps).delay(job.attempts)
+    waits = int(job.payload.get("waits", 0)) + 1
+    delay = dependency_wait(deps).delay(waits)
     async with deps.uow() as uow:
         earlier = await uow.documents.by_inbound(ins.inbound.id)
         if earlier is not None:
@@ -81,7 +83,7 @@ async def _wait_and_retry(deps: Deps, job: OutboxJob, ins: Inspection, doc: Docu
         doc.state, doc.reasons = ProcessingState.HELD, list(ins.reasons)
         doc.trail = [*(earlier.trail if earlier else []), *ins.trail][-_MAX_TRAIL:]
         await (uow.documents.update(doc) if earlier is not None else uow.documents.add(doc))
-        await uow.outbox.retry_later(job.id, why, deps.clock.now() + timedelta(seconds=delay))
+        await uow.outbox.wait(job.id, why, deps.clock.now() + timedelta(seconds=delay), {**job.payload, "waits": waits})
         await uow.commit()
 
 

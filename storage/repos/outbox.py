@@ -78,6 +78,16 @@ class OutboxRepository(Repository):
     async def retry_later(self, job_id: int, error: str, run_after: datetime, worker_id: str | None = None) -> bool:
         return await self._finish(job_id, worker_id, state=OutboxState.TODO, last_error=error, run_after=run_after)
 
+    async def wait(self, job_id: int, reason: str, run_after: datetime, payload: dict[str, Any]) -> bool:
+        """Not a failure: something the job needs (clamd, DNS) is down. Due again at `run_after`, and the claim is
+        given back (attempts − 1), so however long it waits the job keeps every try of its retry policy for real
+        failures afterwards. `payload` replaces the job's (the caller keeps its wait count there)."""
+        attempts = sa.case((t.c.attempts > 0, t.c.attempts - 1), else_=0)
+        return await self._finish(
+            job_id, None, state=OutboxState.TODO, last_error=reason, run_after=run_after, attempts=attempts,
+            payload=payload,
+        )  # fmt: skip
+
     async def bury(self, job_id: int, error: str, worker_id: str | None = None) -> bool:
         """Dead letter: kept for a person to look at and requeue."""
         return await self._finish(job_id, worker_id, state=OutboxState.DEAD, last_error=error)

@@ -1,14 +1,17 @@
 """A document waiting for clamd through the real outbox worker: retried on the dependency-wait schedule,
-never buried however many times it is tried, accepted once clamd returns."""
+never buried however many times it is tried, nor sooner for a real failure afterwards; accepted once clamd
+returns."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bridge.worker import OutboxWorker, RetryPolicy, handlers_for
+from bridge.services import jobs
+from bridge.services.deps import Deps
+from bridge.worker import Handler, OutboxWorker, RetryPolicy, handlers_for
 from core.document import ProcessingState
-from core.records import OutboxState
+from core.records import OutboxJob, OutboxState
 from tests.e2e.harness import document_mail
 from tests.fixtures.clamd import ClamdServer
 from tests.integration.pipeline.conftest import Checked
@@ -32,13 +35,31 @@ async def test_clamd_down_longer_than_max_attempts_never_buries_the_document(
         assert job.state is OutboxState.TODO and (job.last_error or "").startswith("Máy quét virus")
         assert before < job.run_after <= after + timedelta(seconds=CAP)  # the capped wait, not a backoff of minutes
         await asyncio.sleep(CAP + 0.05)
-    assert job.attempts == 5
+    assert (job.attempts, job.payload["waits"]) == (0, 5)  # waits are not failed attempts
     held = await checked.document_for(inbound)
     assert held.state is ProcessingState.HELD and [r.code for r in held.reasons] == ["scan.unavailable"]
 
     clamd_running.start()
-    assert await worker.run_once() == 1
+    hiccup = OutboxWorker(bridge.deps, bridge.queue, {"pipeline": _fails_once()}, RetryPolicy(2, 0.05, 0.05, 0.0))
+    assert await hiccup.run_once() == 1  # one real failure after the long wait: retried, not buried
+    [job] = await checked.jobs("pipeline")
+    assert (job.state, job.attempts) == (OutboxState.TODO, 1)
+    await asyncio.sleep(0.1)
+    assert await hiccup.run_once() == 1
     doc = await checked.document_for(inbound)
     assert doc.id == held.id and doc.state is ProcessingState.REGISTERED, doc.reasons
     [job] = await checked.jobs("pipeline")
     assert job.state is OutboxState.DONE
+
+
+def _fails_once() -> Handler:
+    failed: list[bool] = []
+    pipeline = handlers_for()["pipeline"]
+
+    async def handler(deps: Deps, job: OutboxJob) -> None:
+        if not failed:
+            failed.append(True)
+            raise jobs.RetryLater("database busy")
+        await pipeline(deps, job)
+
+    return handler

@@ -153,6 +153,29 @@ async def test_retry_later_bury_and_requeue(engine: AsyncEngine) -> None:
     assert (revived.id, revived.attempts) == (job_id, 1)
 
 
+async def test_waiting_gives_the_claim_back_and_keeps_the_payload(engine: AsyncEngine) -> None:
+    clock = Clock()
+    [job_id] = await _enqueue(engine, clock, 1)
+    queue = OutboxQueue(engine, clock)
+    for n in (1, 2, 3):  # clamd down at every try
+        [job] = await queue.claim("w1")
+        assert job.attempts == 1
+        async with SqlUnitOfWork(engine, clock) as uow:
+            waiting = {**job.payload, "waits": n}
+            assert await uow.outbox.wait(job_id, "Máy quét virus tạm thời không hoạt động", clock.at, waiting)
+            await uow.commit()
+    async with SqlUnitOfWork(engine, clock) as uow:
+        job = await uow.outbox.get(job_id)
+    assert job is not None and (job.state, job.attempts) == (OutboxState.TODO, 0)
+    assert job.payload == {"i": 0, "ghi_chú": "gửi trục", "waits": 3}
+    assert job.last_error == "Máy quét virus tạm thời không hoạt động"
+    async with SqlUnitOfWork(engine, clock) as uow:  # never below zero, even for a job nobody claimed
+        assert await uow.outbox.wait(job_id, "chờ", clock.at, job.payload)
+        await uow.commit()
+    [again] = await queue.claim("w1")
+    assert again.attempts == 1
+
+
 async def test_claim_filters_kinds_and_respects_run_after(engine: AsyncEngine) -> None:
     clock = Clock()
     await _enqueue(engine, clock, 2, "relay.axis")
