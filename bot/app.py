@@ -104,11 +104,15 @@ class ChatBot:
         await self.app.shutdown()
 
     async def feed(self, data: dict[str, Any], secret: str = "") -> bool:
-        """Webhook mode: one update posted to the API. False when the secret does not match."""
+        """Webhook mode: one update posted to the API. False when the secret does not match; ValueError when
+        `data` is not a Telegram update."""
         expected = self.config.webhook_secret
         if expected and not hmac.compare_digest(secret.encode(), expected.encode()):
             return False
-        update = Update.de_json(data, self.app.bot)
+        try:
+            update = Update.de_json(data, self.app.bot)
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:  # what de_json raises for a wrong shape
+            raise ValueError(f"not a Telegram update: {exc}") from exc
         if update is not None:
             await self.app.process_update(update)
         return True

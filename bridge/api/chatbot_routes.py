@@ -32,7 +32,14 @@ def add_chatbot_routes(app: FastAPI, bridge: Any) -> None:
         chatbot = getattr(bridge, "chatbot", None)
         if chatbot is None:
             raise HTTPException(503, "Chatbot chưa bật")
-        if not await chatbot.feed(await request.json(), secret):
+        try:
+            data = await request.json()
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            handled = await chatbot.feed(data, secret)
+        except ValueError as exc:  # not JSON (JSONDecodeError) or not an update: a client error, not a 500
+            raise HTTPException(400, "Nội dung cập nhật không hợp lệ") from exc
+        if not handled:
             raise HTTPException(403, "Sai mã bí mật webhook")
         return {"ok": True}
 
