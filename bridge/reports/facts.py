@@ -50,8 +50,8 @@ async def load_facts(
     while offset < total:
         async with uow() as u:
             docs = await u.documents.search(organ=organ, date_from=start, date_to=end, limit=PAGE, offset=offset)
-            for d in docs:
-                facts.append(DocFacts(d, await u.statuses.all_for(d.id)))
+            statuses = await u.statuses.all_for_many([d.id for d in docs])
+            facts += [DocFacts(d, statuses[d.id]) for d in docs]
         if not docs:
             break
         offset += len(docs)

@@ -45,12 +45,13 @@ def _d(value: Any) -> str:
 async def book_rows(uow: Callable[[], Any], organ: str, book: Book, year: int) -> list[list[str]]:
     async with uow() as u:
         names = {str(a.organ_id): a.name for a in await u.agencies.list()}
+        entries = await u.register.list(organ, book, year)
+        statuses = await u.statuses.all_for_many([e.document_id for e in entries])
         rows = []
-        for e in await u.register.list(organ, book, year):
+        for e in entries:
             doc = await u.documents.get(e.document_id)
-            statuses = await u.statuses.all_for(e.document_id)
             if doc is not None:
-                rows.append(_row(book, e, doc, statuses, names))
+                rows.append(_row(book, e, doc, statuses[e.document_id], names))
     return rows
 
 

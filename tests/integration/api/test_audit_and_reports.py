@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from bridge.bootstrap import access
+from bridge.reports.dashboard import dashboard
+from bridge.reports.facts import VIETNAM
 from storage.access import audit_log
-from tests.fixtures.dashboard import AGENCY_A, Seeded
+from tests.fixtures.dashboard import AGENCY_A, PROVINCE, Seeded
 
 
 async def test_audit_chain_detects_edits_deletions_and_reordering(seeded: Seeded) -> None:
@@ -76,3 +79,16 @@ async def test_openapi_documents_every_api_route(seeded: Seeded, client_for) -> 
         for op in ops.values():
             assert op.get("summary"), path
     assert {"/api/dashboard", "/api/reports/period", "/metrics", "/readyz"} <= set(spec["paths"])
+
+
+async def test_figures_read_each_recipients_status_history(seeded: Seeded, client_for) -> None:  # type: ignore[no-untyped-def]
+    """Statuses are loaded for many documents at once: every figure that depends on them is still right."""
+    now = datetime.now(UTC)
+    board = await dashboard(seeded.bridge.deps.uow, now, None)
+    province = next(r for r in board.agencies if r.organ_id == PROVINCE)
+    assert (province.received, province.median_accept_hours) == (1, 3.0)  # accepted 3 h after arriving
+    async with seeded.bridge.deps.uow() as u:
+        [history] = (await u.statuses.all_for(seeded.docs["a_registered"])).values()
+    c = await client_for("giamsat")
+    book = load_workbook(io.BytesIO((await c.get(f"/api/register/{AGENCY_A}/di/export?format=xlsx")).content))
+    assert book.active.cell(2, 8).value == f"{history.events[0].at.astimezone(VIETNAM):%d/%m/%Y}"  # first sent
