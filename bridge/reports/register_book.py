@@ -46,13 +46,11 @@ async def book_rows(uow: Callable[[], Any], organ: str, book: Book, year: int) -
     async with uow() as u:
         names = {str(a.organ_id): a.name for a in await u.agencies.list()}
         entries = await u.register.list(organ, book, year)
-        statuses = await u.statuses.all_for_many([e.document_id for e in entries])
-        rows = []
-        for e in entries:
-            doc = await u.documents.get(e.document_id)
-            if doc is not None:
-                rows.append(_row(book, e, doc, statuses[e.document_id], names))
-    return rows
+        ids = [e.document_id for e in entries]
+        docs, statuses = await u.documents.get_many(ids), await u.statuses.all_for_many(ids)
+    return [
+        _row(book, e, docs[e.document_id], statuses[e.document_id], names) for e in entries if e.document_id in docs
+    ]
 
 
 def _row(book: Book, e: RegisterEntry, doc: Document, statuses: dict[str, Any], names: dict[str, str]) -> list[str]:

@@ -17,6 +17,8 @@ from storage.tables import attachments as ta
 from storage.tables import document_recipients as tr
 from storage.tables import documents as t
 
+_CHUNK = 500  # ids per IN (...)
+
 # A bare date in a search means that calendar day in Vietnam (UTC+7, no daylight saving).
 VIETNAM = timezone(timedelta(hours=7))
 
@@ -38,6 +40,13 @@ class DocumentRepository(Repository):
 
     async def get(self, document_id: str) -> Document | None:
         return await self._first(sa.select(t).where(t.c.id == document_id))
+
+    async def get_many(self, document_ids: Collection[str]) -> dict[str, Document]:
+        """The documents that exist among `document_ids`, by id, in a few queries (chunks of `_CHUNK` ids)."""
+        ids, out = list(dict.fromkeys(document_ids)), {}
+        for start in range(0, len(ids), _CHUNK):
+            out.update((d.id, d) for d in await self._load(sa.select(t).where(t.c.id.in_(ids[start : start + _CHUNK]))))
+        return out
 
     async def by_inbound(self, inbound_id: str) -> Document | None:
         """The document made from an inbound item (the first one, should there be several)."""

@@ -12,6 +12,7 @@ from core.document import Attachment, Book, Direction, ProcessingState
 from core.inbound import Channel
 from core.status import StatusCode, StatusEvent
 from storage.records import InboundState
+from storage.repos import documents as documents_repo
 from storage.repos import statuses as statuses_repo
 from storage.uow import SqlUnitOfWork
 from tests.integration.storage.samples import ICT, SO_TNMT, UBND_XA, VP_UBND, agency, document, inbound
@@ -137,8 +138,9 @@ async def test_register_entry_and_status_history_round_trip(engine: AsyncEngine)
         assert await uow.statuses.all_for_many([doc.id, "khong-co"]) == {doc.id: every, "khong-co": {}}
 
 
-async def test_histories_of_many_documents_match_one_by_one(engine: AsyncEngine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_many_documents_and_histories_match_one_by_one(engine: AsyncEngine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(statuses_repo, "_CHUNK", 2)  # several IN (...) queries for five documents
+    monkeypatch.setattr(documents_repo, "_CHUNK", 2)
     at = datetime(2026, 11, 26, 10, 0, tzinfo=ICT)
     docs = [document(code=DocCode(str(n), "QĐ-UBND")) for n in range(5)]
     async with SqlUnitOfWork(engine) as uow:
@@ -150,6 +152,8 @@ async def test_histories_of_many_documents_match_one_by_one(engine: AsyncEngine,
     async with SqlUnitOfWork(engine) as uow:
         many = await uow.statuses.all_for_many([d.id for d in docs])
         assert many == {d.id: await uow.statuses.all_for(d.id) for d in docs}
+        found = await uow.documents.get_many([*(d.id for d in reversed(docs)), "khong-co", docs[0].id])
+        assert found == {d.id: await uow.documents.get(d.id) for d in docs}
     assert [sum(len(h.events) for h in many[d.id].values()) for d in docs] == [0, 1, 2, 0, 1]
 
 
