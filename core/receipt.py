@@ -16,6 +16,7 @@ from core.metadata import REQUIRED, DeclaredMetadata, missing_required
 from core.reply_keywords import KEYWORDS
 from core.status import StatusCode, StatusEvent
 from core.verdict import Reason
+from core.vn_time import format_date, format_time
 
 TAG = "[edoc-bridge]"
 MAX_SUBJECT_EXCERPT = 80  # characters of trích yếu shown in a subject
@@ -245,17 +246,12 @@ def _excerpt(text: str) -> str:
 
 
 def _day(d: date) -> str:
-    return f"{d:%d/%m/%Y}"
+    return format_date(d)
 
 
 def _when(at: datetime) -> str:
-    text = f"{at:%H:%M:%S} ngày {at:%d/%m/%Y}"
-    offset = at.utcoffset()
-    if offset is None:
-        return text
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"{text} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+    """Vietnam time, whatever zone `at` carries: a legal receipt must carry the Vietnamese calendar day."""
+    return format_time(at)
 
 
 def _size(n: int) -> str:
