@@ -1,0 +1,58 @@
+"""Held documents waiting for a clerk: list, accept, reject."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from bridge.api.auth import can_act, check_csrf, organ_scope
+from bridge.api.monitoring import bridge_access
+from bridge.reports.dashboard import held_documents
+from bridge.services import checks_review
+from bridge.web.common import PageUser, back, render
+from core.access import Role, User
+
+
+def router(bridge: Any) -> APIRouter:
+    r = APIRouter(prefix="/web", include_in_schema=False)
+    uow = bridge.deps.uow
+
+    @r.get("/held")
+    async def held(request: Request, user: PageUser, msg: str = "") -> HTMLResponse:
+        docs = await held_documents(uow, organ_scope(user))
+        acting = user.role in (Role.ADMIN, Role.CLERK, Role.LEADER)
+        return render(request, "held.html", "Văn bản chờ duyệt", docs=docs, can_act=acting, message=msg)
+
+    async def decide(request: Request, user: User, doc_id: str, csrf: str, reason: str | None) -> Response:
+        check_csrf(request, csrf)
+        async with uow() as u:
+            doc = await u.documents.get(doc_id)
+        if doc is None or not can_act(user, doc):
+            raise HTTPException(
+                404 if doc is None or user.role is Role.MONITOR else 403, "Không có quyền với văn bản này"
+            )
+        try:
+            if reason is None:
+                await checks_review.release_held(bridge.deps, doc_id, clerk=user.username)
+            else:
+                await checks_review.reject_held(bridge.deps, doc_id, clerk=user.username, reason=reason)
+        except checks_review.ReviewError as exc:
+            return back("/web/held", str(exc))
+        bridge.wake.set()
+        action = "document.release" if reason is None else "document.reject"
+        await bridge_access(bridge).audit.record(user.username, action, doc_id, reason=reason or "")
+        return back("/web/held", "Đã tiếp nhận văn bản" if reason is None else "Đã từ chối văn bản")
+
+    @r.post("/held/{doc_id}/accept")
+    async def accept(request: Request, user: PageUser, doc_id: str, csrf: Annotated[str, Form()] = "") -> Response:
+        return await decide(request, user, doc_id, csrf, None)
+
+    @r.post("/held/{doc_id}/reject")
+    async def reject(
+        request: Request, user: PageUser, doc_id: str, reason: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
+    ) -> Response:
+        return await decide(request, user, doc_id, csrf, reason)
+
+    return r
