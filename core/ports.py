@@ -85,11 +85,36 @@ class AxisItem:
     message_type: str  # "edoc" | "status"
 
 
+@dataclass(frozen=True, slots=True)
+class SentEdoc:
+    """One receiver's row of getSentEdocList: what the axis says it did with a packet we sent.
+
+    The fields are the ones the VPCP SDK reads (its StatusResult); the axis fills them as it likes, so any may
+    be "" (times are the axis's own text)."""
+
+    sender_doc_id: str  # the DocId sendEdoc answered
+    receiver_doc_id: str  # the receiver's docId for the same packet
+    from_code: str
+    to_code: str
+    message_type: str = ""
+    service_type: str = ""
+    title: str = ""
+    notation: str = ""
+    sent_time: str = ""
+    received_time: str = ""
+    send_status: str = ""
+    send_status_desc: str = ""
+    receive_status: str = ""
+    receive_status_desc: str = ""
+
+
 class AxisClient(Protocol):
     async def send_edoc(self, from_code: str, packet: bytes, message_type: str = "edoc") -> str: ...
     async def received(self, message_type: str = "edoc") -> list[AxisItem]: ...
     async def get_edoc(self, doc_id: str) -> bytes: ...
     async def update_status(self, doc_id: str, status: str) -> None: ...
+    # getSentEdocList: per receiver, what the axis did with what we sent (all of it, or one DocId's rows)
+    async def sent(self, doc_id: str = "", message_type: str = "edoc") -> list[SentEdoc]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from bridge.axis.signing import DEFAULT_USER_AGENT, sign_headers
-from core.ports import AxisItem, AxisRejected, AxisUnavailable
+from core.ports import AxisItem, AxisRejected, AxisUnavailable, SentEdoc
 
 SERVICE_TYPE = "eDoc"
 MESSAGE_TYPES = frozenset({"edoc", "status"})
@@ -86,6 +86,17 @@ class VxpAxisClient:
             raise ValueError(f"transport status must be one of {sorted(TRANSPORT_STATUSES)}, not {status!r}")
         await self._call("/updateStatus", {"docId": doc_id, "status": status})
 
+    async def sent(self, doc_id: str = "", message_type: str = "edoc") -> list[SentEdoc]:
+        _check_message_type(message_type)
+        params = {"servicetype": SERVICE_TYPE, "messagetype": message_type}
+        if doc_id:
+            params["docId"] = doc_id
+        answer = await self._call("/getSentEdocList", params)
+        data = answer.get("data") or []
+        if not isinstance(data, list):
+            raise AxisUnavailable("getSentEdocList: data is not a list")
+        return [_sent(entry) for entry in data]
+
     async def _call(self, path: str, params: Mapping[str, str], body: bytes | None = None) -> dict[str, Any]:
         headers = sign_headers(self._system_id, self._secret, params, body=body, user_agent=self._user_agent)
         headers["Content-Type"] = "application/octet-stream" if body is not None else "application/json"
@@ -134,6 +145,42 @@ def _item(entry: object, message_type: str) -> AxisItem:
         to_code=str(entry.get("to", "")),
         message_type=str(entry.get("messageType") or message_type),
     )
+
+
+# SentEdoc field ← the key the SDK reads (KnobstickServiceImp.getSentEdocList)
+_SENT_KEYS = {
+    "sender_doc_id": "senderDocId",
+    "receiver_doc_id": "receiverDocId",
+    "from_code": "fromCode",
+    "to_code": "toCode",
+    "message_type": "messageType",
+    "service_type": "serviceType",
+    "title": "title",
+    "notation": "notation",
+    "sent_time": "sentTime",
+    "received_time": "receivedTime",
+    "send_status": "sendStatus",
+    "send_status_desc": "sendStatusDesc",
+    "receive_status": "receiveStatus",
+    "receive_status_desc": "receiveStatusDesc",
+}
+
+
+def _sent(entry: object) -> SentEdoc:
+    if not isinstance(entry, dict):
+        raise AxisUnavailable(f"getSentEdocList: malformed entry {entry!r:.200}")
+    # The SDK reads each key with getAsString: JSON null and numbers are text to it, missing keys stay empty.
+    return SentEdoc(**{field: _text(entry.get(key)) for field, key in _SENT_KEYS.items()})
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        raise AxisUnavailable(f"getSentEdocList: {value!r:.100} is not a text value")
+    return str(value)
 
 
 def _check_message_type(message_type: str) -> None:

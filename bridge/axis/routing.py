@@ -29,6 +29,8 @@ class UnroutablePacket(ValueError):
 class Route:
     from_code: str
     recipients: tuple[str, ...]
+    title: str = ""  # MessageHeader/Subject, for getSentEdocList
+    notation: str = ""  # "CodeNumber/CodeNotation" (or ResponseFor/Code of a status), for getSentEdocList
 
 
 def sender(packet: bytes) -> str:
@@ -45,7 +47,12 @@ def route(packet: bytes, message_type: str) -> Route:
     if not recipients:
         raise UnroutablePacket(f"no MessageHeader/{target}/OrganId")
     senders = _organ_ids(header, "From")
-    return Route(from_code=senders[0] if senders else "", recipients=recipients)
+    return Route(
+        from_code=senders[0] if senders else "",
+        recipients=recipients,
+        title=_leaf(header, "Subject"),
+        notation=_notation(header, target),
+    )
 
 
 def _header(packet: bytes) -> etree._Element:
@@ -75,6 +82,22 @@ def _organ_ids(header: etree._Element, parent: str) -> tuple[str, ...]:
             if _local(leaf) == "OrganId" and text and text not in found:
                 found.append(text)
     return tuple(found)
+
+
+def _leaf(parent: etree._Element, name: str) -> str:
+    found = next((child for child in parent if _local(child) == name), None)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _notation(header: etree._Element, target: str) -> str:
+    if target == "ResponseFor":
+        response_for = next((child for child in header if _local(child) == "ResponseFor"), None)
+        return _leaf(response_for, "Code") if response_for is not None else ""
+    code = next((child for child in header if _local(child) == "Code"), None)
+    if code is None:
+        return ""
+    number, notation = _leaf(code, "CodeNumber"), _leaf(code, "CodeNotation")
+    return f"{number}/{notation}" if number and notation else number or notation
 
 
 def _local(element: etree._Element) -> str:

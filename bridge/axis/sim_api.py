@@ -79,7 +79,13 @@ class VxpOperations:
         if found.from_code and found.from_code != from_code:
             raise AxisFail("400", f"From/OrganId {found.from_code} khác tham số from {from_code}")
         send_id, _ = await self._store.add(
-            body, sender_system=system_id, from_code=from_code, recipients=found.recipients, message_type=message_type
+            body,
+            sender_system=system_id,
+            from_code=from_code,
+            recipients=found.recipients,
+            message_type=message_type,
+            title=found.title,
+            notation=found.notation,
         )
         return {"DocId": send_id}
 
@@ -160,7 +166,10 @@ def _sent(p: SimPacket) -> dict[str, Any]:
         "toCode": p.to_code,
         "senderDocId": p.send_id,
         "receiverDocId": p.doc_id,
+        "serviceType": "eDoc",
         "messageType": p.message_type,
+        "title": p.title,
+        "notation": p.notation,
         "sentTime": p.created_time,
         "receivedTime": p.updated_time if p.status == "done" else "",
         "sendStatus": "OK",

@@ -42,6 +42,8 @@ class SimPacket:
     sha256: str
     size: int
     status: str = INITIAL
+    title: str = ""  # what getSentEdocList reports (from the packet's Subject and Code)
+    notation: str = ""
     created_time: str = field(default_factory=_now)
     updated_time: str = field(default_factory=_now)
     body: bytes = field(default=b"", repr=False)
@@ -71,7 +73,15 @@ class PacketStore:
         return self._packets.get(doc_id)
 
     async def add(
-        self, body: bytes, *, sender_system: str, from_code: str, recipients: Iterable[str], message_type: str
+        self,
+        body: bytes,
+        *,
+        sender_system: str,
+        from_code: str,
+        recipients: Iterable[str],
+        message_type: str,
+        title: str = "",
+        notation: str = "",
     ) -> tuple[str, list[SimPacket]]:
         sha = hashlib.sha256(body).hexdigest()
         send_id = str(uuid.uuid4())
@@ -85,6 +95,8 @@ class PacketStore:
                 message_type=message_type,
                 sha256=sha,
                 size=len(body),
+                title=title,
+                notation=notation,
                 body=body,
             )
             for organ in recipients
@@ -149,5 +161,6 @@ def _read(data_dir: Path) -> tuple[dict[str, SimPacket], Counter[str]]:
     for record in index.get("packets", []):
         sha = record["sha256"]
         body = bodies.get(sha) or bodies.setdefault(sha, (data_dir / "blobs" / sha).read_bytes())
-        packets[record["doc_id"]] = SimPacket(**{k: record[k] for k in _INDEX_FIELDS}, body=body)
+        known = {k: record[k] for k in _INDEX_FIELDS if k in record}  # an older index lacks newer fields
+        packets[record["doc_id"]] = SimPacket(**known, body=body)
     return packets, Counter(index.get("sends", {}))

@@ -229,18 +229,25 @@ async def test_tampered_requests_get_401_fail(axis_sim: AxisSimulator) -> None:
 async def test_get_sent_edoc_list_reports_each_receiver(
     axis_client: VxpAxisClient, peer_axis_client: VxpAxisClient, axis_sim: AxisSimulator
 ) -> None:
-    doc_id = await axis_client.send_edoc(OUR_DEPT, edoc_packet(OUR_DEPT, [PEER_PROVINCE, PEER_DEPT]))
-    [delivered] = axis_sim.packets_for(PEER_DEPT)
+    doc_id = await axis_client.send_edoc(OUR_DEPT, edoc_packet(OUR_DEPT, [PEER_PROVINCE, PEER_DEPT], "V/v họp"))
+    other_id = await axis_client.send_edoc(OUR_DEPT, edoc_packet(OUR_DEPT, [PEER_DEPT]))
+    await axis_client.send_edoc(OUR_DEPT, status_packet(OUR_DEPT, PEER_DEPT), "status")
+    [delivered, _] = axis_sim.packets_for(PEER_DEPT)[:2]
     await peer_axis_client.update_status(delivered.doc_id, "done")
 
-    params = {"servicetype": "eDoc", "messagetype": "edoc", "docId": doc_id}
-    response = await _post(axis_sim, "/getSentEdocList", _signed(params))
+    rows = {row.to_code: row for row in await axis_client.sent(doc_id)}
 
-    rows = {row["toCode"]: row for row in response.json()["data"]}
     assert set(rows) == {PEER_PROVINCE, PEER_DEPT}
-    assert rows[PEER_DEPT]["receiveStatus"] == "done" and rows[PEER_DEPT]["receivedTime"]
-    assert rows[PEER_PROVINCE]["receiveStatus"] == "initial"
-    assert {row["senderDocId"] for row in rows.values()} == {doc_id}
+    assert rows[PEER_DEPT].receive_status == "done" and rows[PEER_DEPT].received_time
+    assert rows[PEER_PROVINCE].receive_status == "initial" and not rows[PEER_PROVINCE].received_time
+    deliveries = {p.doc_id for p in axis_sim.packets() if p.send_id == doc_id}
+    assert {row.receiver_doc_id for row in rows.values()} == deliveries
+    for row in rows.values():
+        assert (row.sender_doc_id, row.from_code, row.message_type, row.title) == (doc_id, OUR_DEPT, "edoc", "V/v họp")
+    everything = await axis_client.sent()
+    assert {row.sender_doc_id for row in everything} == {doc_id, other_id}  # edoc rows only
+    assert [row.message_type for row in await axis_client.sent(message_type="status")] == ["status"]
+    assert await peer_axis_client.sent() == []  # another node sees only its own sends
 
 
 async def test_control_endpoints_mirror_the_python_api(axis_sim: AxisSimulator, axis_client: VxpAxisClient) -> None:
