@@ -168,7 +168,8 @@ def _mail_sender(settings: Settings) -> Any:
     )
 
 
-async def build(settings: Settings) -> Bridge:
+async def build(settings: Settings, *, clock: Any = None) -> Bridge:
+    """`clock` (the Clock port: `now()` in UTC) defaults to the system clock; tests move time with it."""
     from bridge.axis.client import VxpAxisClient
     from mail.mime import parse_message
     from storage.blobs import FileBlobStore
@@ -178,7 +179,7 @@ async def build(settings: Settings) -> Bridge:
 
     engine = make_engine(settings.database_url)
     pool = AnalysisPool(size, settings.checks) if (size := pool_size(settings.checks)) else None
-    clock = SystemClock()
+    clock = clock or SystemClock()
     deps = Deps(
         uow=lambda: SqlUnitOfWork(engine, clock),
         clock=clock,

@@ -88,7 +88,9 @@ def start_mailboxes(bridge: Bridge, intake: MailIntake, tg: asyncio.TaskGroup, s
         tg.create_task(run_mailbox(*args), name=f"imap:{config.name}")
 
 
-async def run(settings: Settings, stop: asyncio.Event | None = None, *, ready: asyncio.Event | None = None) -> None:
+async def run(
+    settings: Settings, stop: asyncio.Event | None = None, *, ready: asyncio.Event | None = None, clock: Any = None
+) -> None:
     from mail.smtp_server import SmtpEdge, start_smtp
 
     stop = stop or asyncio.Event()
@@ -96,7 +98,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None, *, ready: a
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    bridge = await build(settings)
+    bridge = await build(settings, clock=clock)
     if settings.directory_file:
         await import_directory(bridge, settings.directory_file)
     configure_deliveries(bridge.deps, settings)

@@ -24,6 +24,9 @@ def vietnam_zone() -> tzinfo:
         return _FIXED
 
 
+VIETNAM = vietnam_zone()  # for arithmetic in local time (register years, digest slots); display uses format_*
+
+
 def to_vietnam(at: datetime) -> datetime:
     """The same instant in Vietnam time. A naive value is a stored UTC time (SQLite drops the offset)."""
     aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at

@@ -13,6 +13,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 
 from bridge.reports.period import PeriodReport, Section, ratio
+from core.vn_time import format_time
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 TITLE = "Báo cáo tình hình gửi, nhận văn bản điện tử (Điều 24 Nghị định 30/2020/NĐ-CP)"
@@ -143,9 +144,7 @@ def report_pdf(r: PeriodReport) -> bytes:
 
     story: list[object] = [
         Paragraph(TITLE, head),
-        Paragraph(
-            f"Kỳ báo cáo: {r.start:%d/%m/%Y} – {r.end:%d/%m/%Y}; lập lúc {r.generated_at:%d/%m/%Y %H:%M} (UTC)", body
-        ),
+        Paragraph(f"Kỳ báo cáo: {r.start:%d/%m/%Y} – {r.end:%d/%m/%Y}; lập lúc {format_time(r.generated_at)}", body),
         Spacer(1, 8),
         table([["Chỉ tiêu", "Số lượng", "Tỷ lệ"], *[list(x) for x in _summary(r.total)]]),
     ]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from core.document import Document, ProcessingState
 from core.status import StatusCode, StatusHistory
 from core.verdict import Outcome
+from core.vn_time import VIETNAM
 
-VIETNAM = timezone(timedelta(hours=7))
 PAGE = 500
 
 FORMS = {

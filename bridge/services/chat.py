@@ -19,6 +19,7 @@ from core.document import Document
 from core.inbound import Channel
 from core.officials import Official, Role
 from core.status import InvalidTransition, StatusCode
+from core.vn_time import format_short, format_time, vietnam_date
 
 Button = tuple[str, str]
 REPLY_CHAT_HEADER = "X-Edoc-Reply-Chat"  # where receipts of a document sent through the bot go back
@@ -85,7 +86,7 @@ class ChatDesk:
         if official is None:
             return Answer(text=UNLINKED)
         items = await notifications.pending_for(self.deps, official)
-        today = self.deps.clock.now().astimezone(notifications.VIETNAM).date()
+        today = vietnam_date(self.deps.clock.now())
         return Answer(text=notifications.pending_text(items, today, "Văn bản đang chờ bạn"))
 
     async def status(self, chat_id: str, query: str) -> Answer:
@@ -112,7 +113,7 @@ class ChatDesk:
         for o in organs:
             events = (await uow.statuses.history(doc.id, o)).events
             agency = await uow.agencies.get(o)
-            trail = "; ".join(f"{e.code.label} {e.at.astimezone(notifications.VIETNAM):%d/%m %H:%M}" for e in events)
+            trail = "; ".join(f"{e.code.label} {format_short(e.at)}" for e in events)
             rows.append(f"• {agency.name if agency else o}: {trail or 'chưa có'}")
         return "\n".join([head, *rows])
 
@@ -227,8 +228,7 @@ class ChatDesk:
             await uow.commit()
         if changed:
             self.wake()
-            now = self.deps.clock.now().astimezone(notifications.VIETNAM)
-            note = f"✅ {code.label}: {official.name}, {now:%H:%M %d/%m/%Y}" + (
+            note = f"✅ {code.label}: {official.name}, {format_time(self.deps.clock.now())}" + (
                 f"\nLý do/ghi chú: {reason}" if reason else ""
             )
             answer = await self._refresh(notice_id, note)

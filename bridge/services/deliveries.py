@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta, timezone
 from typing import Any
 
 from bridge.edxml import build_status
@@ -25,9 +24,9 @@ from core.receipt import ReceiptText
 from core.records import OutboxJob
 from core.status import StatusCode, StatusEvent
 from core.verdict import Outcome, StepRecord
+from core.vn_time import VIETNAM
 
 log = logging.getLogger(__name__)
-VIETNAM = timezone(timedelta(hours=7))
 AGENCY_MAIL = "agency_mail"
 TOKEN_HEADER = "X-Edoc-Token"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from bridge.pipeline.inspection import Directory, Inspection
 from bridge.pipeline.run import run_pipeline
@@ -17,8 +17,7 @@ from core.records import InboundState, OutboxJob
 from core.status import StatusCode, StatusEvent
 from core.urgency import Urgency
 from core.verdict import Outcome
-
-VIETNAM = timezone(timedelta(hours=7))  # the register year turns at local midnight
+from core.vn_time import VIETNAM
 
 _MAX_TRAIL = 200  # a document waiting days for clamd keeps only its latest attempts
 # While clamd or DNS is down the pipeline job tries again after these waits; the cap is replaced by

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from bridge.services import jobs
 from bridge.services.deps import Deps
@@ -18,9 +18,9 @@ from core.officials import NoticeState, Official, Role
 from core.ports import MailUnavailable, OutgoingMail
 from core.records import OutboxJob
 from core.status import StatusCode
+from core.vn_time import format_date, to_vietnam
 
 log = logging.getLogger(__name__)
-VIETNAM = timezone(timedelta(hours=7))
 NOTIFY = jobs.NOTIFY
 NOTIFIED_ROLES = (Role.CLERK, Role.LEADER, Role.MONITOR)  # a specialist hears of a document once assigned
 Button = tuple[str, str]
@@ -30,10 +30,10 @@ Button = tuple[str, str]
 
 
 def summary(doc: Document, sender_name: str, status: StatusCode | None, note: str = "") -> str:
-    due = f"{doc.due_date:%d/%m/%Y}" if doc.due_date else "Không ghi"
+    due = format_date(doc.due_date) if doc.due_date else "Không ghi"
     lines = [
         f"📄 Văn bản đến{' — ' + doc.urgency.stamp if doc.urgency.is_urgent else ''}",
-        f"Số/ký hiệu: {doc.display_code}" + (f" ngày {doc.issued_date:%d/%m/%Y}" if doc.issued_date else ""),
+        f"Số/ký hiệu: {doc.display_code}" + (f" ngày {format_date(doc.issued_date)}" if doc.issued_date else ""),
         f"Loại: {doc.type_name or 'Không ghi'}",
         f"Trích yếu: {doc.subject or 'Không ghi'}",
         f"Nơi gửi: {sender_name}",
@@ -258,7 +258,7 @@ def pending_text(items: list[tuple[Document, StatusCode | None]], today: date, t
     lines = [f"{title} ({len(items)} văn bản, {len(overdue)} quá hạn)"]
     for i, (doc, status) in enumerate(items, 1):
         late = " ⚠️ QUÁ HẠN" if doc in overdue else ""
-        due = f", hạn {doc.due_date:%d/%m/%Y}" if doc.due_date else ""
+        due = f", hạn {format_date(doc.due_date)}" if doc.due_date else ""
         label = status.label if status else "Chưa có"
         lines.append(f"{i}. {doc.display_code} — {doc.subject[:80]} ({label}{due}){late}")
     return "\n".join(lines)
@@ -266,13 +266,13 @@ def pending_text(items: list[tuple[Document, StatusCode | None]], today: date, t
 
 async def queue_digest(deps: Deps, slot: str) -> int:
     """Morning/afternoon digest to every linked clerk and leader (once per official, day and slot)."""
-    now = deps.clock.now().astimezone(VIETNAM)
+    now = to_vietnam(deps.clock.now())
     async with deps.uow() as uow:
         people = [o for o in await repo(uow, deps).linked() if o.role in (Role.CLERK, Role.LEADER, Role.SPECIALIST)]
     queued = 0
     for official in people:
         items = await pending_for(deps, official)
-        title = f"🗓 Tổng hợp {'buổi sáng' if now.hour < 12 else 'buổi chiều'} {now:%d/%m/%Y}"
+        title = f"🗓 Tổng hợp {'buổi sáng' if now.hour < 12 else 'buổi chiều'} {format_date(now)}"
         text = pending_text(items, now.date(), title)
         async with deps.uow() as uow:
             assert official.chat_id is not None
@@ -283,7 +283,7 @@ async def queue_digest(deps: Deps, slot: str) -> int:
 
 def next_slot(now: datetime, times: Sequence[str]) -> tuple[datetime, str]:
     """The next digest time ('07:30', '13:30' Vietnam time) after `now`."""
-    local = now.astimezone(VIETNAM)
+    local = to_vietnam(now)
     candidates = []
     for t in times:
         h, m = (int(x) for x in t.split(":"))

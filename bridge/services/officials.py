@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bridge.services.deps import Deps
 from core.officials import Official, Role
+from core.vn_time import format_time
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read and typed by people
 
@@ -40,7 +41,7 @@ async def create_official(
         official = await repo(uow, deps).add(name.strip(), organ_id, role, email.strip().lower())
         code, expires = await _issue_code(uow, deps, official.id, code_ttl)
         await uow.commit()
-    return NewOfficial(official, code, f"{expires:%d/%m/%Y %H:%M} (UTC)")
+    return NewOfficial(official, code, format_time(expires))
 
 
 async def new_link_code(deps: Deps, official_id: int, code_ttl: timedelta = timedelta(days=3)) -> str:

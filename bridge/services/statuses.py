@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta, timezone
 
 from bridge.edxml import EdxmlError, parse_status
 from bridge.services import jobs
 from bridge.services.deps import Deps
 from core.ports import AxisItem, AxisUnavailable
 from core.status import InvalidTransition, StatusCode, StatusEvent
+from core.vn_time import VIETNAM
 
 log = logging.getLogger(__name__)
-VIETNAM = timezone(timedelta(hours=7))
 
 
 async def poll_axis_statuses(deps: Deps) -> int:

@@ -12,10 +12,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bridge.api.auth import current_user
 from core.access import User
+from core.vn_time import format_stamp, format_time
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(str(Path(__file__).with_name("templates"))), autoescape=select_autoescape(["html"])
 )
+# Times people read are Vietnam time (core.vn_time), whatever zone the database returns.
+TEMPLATES.filters.update(vn_stamp=format_stamp, vn_time=format_time)
 
 
 class LoginRequired(Exception):

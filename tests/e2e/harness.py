@@ -98,13 +98,13 @@ class RunningBridge:
         await asyncio.wait_for(self.task, 30)
 
 
-async def start_bridge(settings: Settings) -> RunningBridge:
+async def start_bridge(settings: Settings, *, clock: Any = None) -> RunningBridge:
     from bridge.service import run
     from storage.migrate import upgrade
 
     await upgrade(settings.database_url)
     stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(run(settings, stop, ready=ready))
+    task = asyncio.create_task(run(settings, stop, ready=ready, clock=clock))
     waiter = asyncio.create_task(ready.wait())
     done, _ = await asyncio.wait({task, waiter}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
     if task in done:

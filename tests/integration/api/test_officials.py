@@ -17,6 +17,7 @@ from bot.app import ChatBot
 from bridge.bootstrap import import_directory
 from bridge.chatbot import build_chatbot
 from bridge.services.officials import CODE_ALPHABET, official_of_chat
+from core.vn_time import VIETNAM
 from tests.e2e.harness import DIRECTORY
 from tests.fixtures.bot_fixtures import TOKEN
 from tests.fixtures.dashboard import AGENCY_A, Seeded
@@ -121,7 +122,7 @@ async def test_the_one_time_code_links_a_chat_through_the_bot(  # type: ignore[n
         "role": "lanh_dao",
     }
     assert made["how"] == f"Gửi cho chatbot: /start {code}"
-    expires = datetime.strptime(made["expires"], "%d/%m/%Y %H:%M (UTC)").replace(tzinfo=UTC)
+    expires = datetime.strptime(made["expires"], "%H:%M ngày %d/%m/%Y").replace(tzinfo=VIETNAM)  # Vietnam time
     assert abs(expires - (datetime.now(UTC) + timedelta(hours=72))) < timedelta(minutes=2)
 
     fake = fake_bot_api
