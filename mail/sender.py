@@ -12,7 +12,8 @@ import logging
 import ssl
 import uuid
 from datetime import UTC, datetime
-from email.headerregistry import Address
+from email.header import Header
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -28,6 +29,31 @@ DEFAULT_FROM_NAME = "Cầu nối văn bản điện tử"
 _CONFIGURATION_CODES = frozenset({530, 534, 538})
 
 
+class _EncodedSubject(UnstructuredHeader):
+    """A Subject folded as whole RFC 2047 encoded words (spaces inside them).
+
+    The standard library's folder moves the space before a folded encoded word into the folding whitespace,
+    which every decoder drops between two encoded words: "Từ chối tiếp nhận vănbản". email.header.Header
+    splits the text into encoded words that carry their own spaces, so every client decodes the exact text."""
+
+    def fold(self, *, policy: email.policy.Policy) -> str:  # type: ignore[override]
+        text = str(self)
+        if text.isascii():
+            return super().fold(policy=policy)
+        limit = policy.max_line_length or 78
+        encoded = Header(text, "utf-8", maxlinelen=limit, header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+def _headers() -> HeaderRegistry:
+    registry = HeaderRegistry()
+    registry.map_to_type("subject", _EncodedSubject)
+    return registry
+
+
+POLICY = email.policy.SMTP.clone(header_factory=_headers())
+
+
 class MailRejected(Exception):
     """The relay refused this mail permanently (5xx): sending the same mail again will not help."""
 
@@ -38,7 +64,7 @@ class MailRejected(Exception):
 
 
 def build_message(mail: OutgoingMail, from_address: str, from_name: str = DEFAULT_FROM_NAME) -> EmailMessage:
-    msg = EmailMessage(policy=email.policy.SMTP)
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = Address(display_name=from_name, addr_spec=from_address)
     msg["To"] = ", ".join(mail.to)
     msg["Subject"] = _one_line(mail.subject)
