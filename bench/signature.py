@@ -36,7 +36,6 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from core.ports import Indication
-from signing import parser_speedups, sig_speedups, xref_speedups
 from signing.signatures import PdfSignatureValidator
 from tests.fixtures.pdfs import make_official_pdf, sign_pdf, signed_official_pdf
 from tests.fixtures.pki import TestPki, build_test_pki
@@ -58,19 +57,11 @@ def build_pdfs(pki: TestPki, count: int, signatures: int) -> list[tuple[int, byt
 
 
 async def baseline(pdf: bytes, root: asn1_x509.Certificate) -> bool:
-    sig_speedups.uninstall()
-    parser_speedups.uninstall()
-    xref_speedups.uninstall()
-    try:
-        ok = True
-        for sig in PdfFileReader(io.BytesIO(pdf)).embedded_signatures:
-            context = ValidationContext(trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail")
-            ok &= (await async_validate_pdf_signature(sig, context)).bottom_line
-        return ok
-    finally:
-        sig_speedups.install()
-        parser_speedups.install()
-        xref_speedups.install()
+    ok = True
+    for sig in PdfFileReader(io.BytesIO(pdf)).embedded_signatures:
+        context = ValidationContext(trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail")
+        ok &= (await async_validate_pdf_signature(sig, context)).bottom_line
+    return ok
 
 
 async def timed(call: Callable[[], Awaitable[object]]) -> tuple[float, float, object]:
@@ -110,11 +101,6 @@ async def run(count: int, signatures: int, block: int) -> None:
                 wall[kind][pages].append(wall_ms)
                 cpu[kind][pages].append(cpu_ms)
     validator.close()
-    policy = validator.diff_policy
-    print(
-        f"difference analysis: {policy.fast_reviews} by the signature-append fast path, "
-        f"{policy.full_reviews} by pyHanko's full policy"
-    )
 
     def median(table: dict[str, dict[int, list[float]]], kind: str, pages: int | None = None) -> float:
         return statistics.median(table[kind][pages] if pages else table[kind][1] + table[kind][50])

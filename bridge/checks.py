@@ -37,10 +37,8 @@ def configure_checks(deps: Deps, checks: Checks, *, dns_resolver: Any = None, po
     """Concrete adapters for the checks, from `[checks]` settings. Imports adapters lazily (composition only).
     With `pool`, PDF analysis and signature validation run in its processes, else in threads of this one."""
     from mail.auth import SenderAuthenticator, normalise_address
-    from signing import pdf_speedups
     from signing.completeness import check_attachment_set
 
-    pdf_speedups.install()
     deps.checks = policy_from(checks)
     deps.normalise_address = normalise_address
     deps.require_signature = checks.require_signature

@@ -319,13 +319,11 @@ def report(
     first, last = (date.fromisoformat(start) if start else first), (date.fromisoformat(end) if end else last)
 
     async def make(bridge):  # type: ignore[no-untyped-def]
-        with typer.progressbar(length=1, label="Đọc văn bản") as bar:
+        def progress(done: int, total: int) -> None:  # the total is known only once reading starts
+            typer.echo(f"\rĐọc văn bản: {done}/{total}", nl=False, err=True)
 
-            def progress(done: int, total: int) -> None:
-                bar.length = max(total, 1)
-                bar.update(done - bar.pos)
-
-            facts = await load_facts(bridge.deps.uow, first, last, progress=progress)
+        facts = await load_facts(bridge.deps.uow, first, last, progress=progress)
+        typer.echo("", err=True)
         now = bridge.deps.clock.now()
         return build_report(facts, await agency_names(bridge.deps.uow), first, last, now)
 

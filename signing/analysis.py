@@ -24,7 +24,6 @@ from pypdf import PdfReader
 
 from core.metadata import DeclaredMetadata
 from core.ports import SignatureReport
-from signing import pdf_speedups
 from signing.completeness import MAX_PDF_BYTES, CompletenessReport, check_reader, pdf_header, unreadable
 from signing.pdf_text import UNREADABLE, extract_metadata, metadata_of, page_text_of
 
@@ -88,9 +87,8 @@ def _leave_without(owner: int, every: float = 1.0) -> None:
 
 
 def init_worker(config: ValidatorConfig | None) -> None:
-    """The speed-ups, and this process's validator when trust roots are configured (else none)."""
+    """This process's validator when trust roots are configured (else none)."""
     global _validator, _loop
-    pdf_speedups.install()
     _validator = None
     if config is not None:
         from signing.signatures import PdfSignatureValidator

@@ -12,8 +12,7 @@ Reused between calls: parsed trust roots (one SimpleTrustManager), parsed interm
 allowed, one HTTP fetcher backend. Per document: a fresh ValidationContext and certificate registry, so no state
 leaks from one document to the next and "now" is the validation time (sharing one context across documents
 saved only ~0.6 ms per PDF when measured). pyHanko's async API runs on a dedicated worker loop
-(signing/sig_worker.py); sig_speedups.py removes pure-Python hot spots; append_policy.py judges a revision that
-only appends a signature without pyHanko's whole-document walk (anything else gets pyHanko's full analysis).
+(signing/sig_worker.py); later revisions are judged by pyHanko's standard difference analysis.
 
 `trust_roots` / `intermediates`: PEM (one or many certificates) or DER, as bytes or a file path (str or Path).
 `revocation_mode`: pyHanko's "soft-fail" (default; offline OK), "hard-fail" (fail on revocation info that
@@ -39,8 +38,6 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from core.ports import SignatureReport
-from signing import parser_speedups, sig_speedups, xref_speedups
-from signing.append_policy import SignatureAppendPolicy
 from signing.sig_report import build_report, failed_report, signer_fields
 from signing.sig_worker import LoopThread
 
@@ -85,11 +82,7 @@ class PdfSignatureValidator:
         self._organisation_certs = frozenset(fp.lower().replace(":", "") for fp in organisation_certs)
         self._strict = strict_syntax
         self._worker = LoopThread()
-        self.diff_policy = SignatureAppendPolicy()  # public: its counters show which analysis ran
         self._fetcher_backend: Any = None  # created on the worker loop on first use
-        sig_speedups.install()
-        parser_speedups.install()
-        xref_speedups.install()
 
     @property
     def trust_root_sha256(self) -> tuple[str, ...]:
@@ -106,26 +99,21 @@ class PdfSignatureValidator:
 
     async def validate_here(self, pdf: bytes) -> list[SignatureReport]:
         """Validate on the calling loop (no worker thread); `validate` is this, run on the worker loop."""
-        reader: PdfFileReader | None = None
         try:
-            try:
-                reader = PdfFileReader(io.BytesIO(pdf), strict=self._strict)
-                found = _signature_fields(reader)
-            except Exception as e:  # any parser failure: the file is not a readable PDF
-                log.info("unreadable PDF (%d bytes): %s", len(pdf), e)
-                return [failed_report("", "PDF_UNREADABLE")]
-            context: ValidationContext | None = None  # one per document, shared by its signatures
-            reports = []
-            for item in found:
-                if isinstance(item, SignatureReport):
-                    reports.append(item)
-                    continue
-                context = context or self._context()
-                reports.append(await self._validate_signature(item, context))
-            return reports
-        finally:
-            if reader is not None:
-                _unlink(reader)
+            reader = PdfFileReader(io.BytesIO(pdf), strict=self._strict)
+            found = _signature_fields(reader)
+        except Exception as e:  # any parser failure: the file is not a readable PDF
+            log.info("unreadable PDF (%d bytes): %s", len(pdf), e)
+            return [failed_report("", "PDF_UNREADABLE")]
+        context: ValidationContext | None = None  # one per document, shared by its signatures
+        reports = []
+        for item in found:
+            if isinstance(item, SignatureReport):
+                reports.append(item)
+                continue
+            context = context or self._context()
+            reports.append(await self._validate_signature(item, context))
+        return reports
 
     def _context(self) -> ValidationContext:
         if self._allow_fetching and self._fetcher_backend is None:
@@ -146,7 +134,7 @@ class PdfSignatureValidator:
     async def _validate_signature(self, sig: EmbeddedPdfSignature, context: ValidationContext) -> SignatureReport:
         name, subfilter = _plain(sig.field_name), _subfilter(sig.sig_object)
         try:
-            status = await async_validate_pdf_signature(sig, context, diff_policy=self.diff_policy)
+            status = await async_validate_pdf_signature(sig, context)
         except Exception as e:  # broken /ByteRange or CMS content pyHanko only notices while validating
             log.info("signature %r could not be validated: %s", name, e)
             return failed_report(name, "FORMAT_FAILURE", subfilter, **_claimed_signer(sig, self._organisation_certs))
@@ -157,16 +145,6 @@ class PdfSignatureValidator:
             organisation_certs=self._organisation_certs,
             revocation_hard_fail=self._revocation_mode != "soft-fail",
         )
-
-
-def _unlink(reader: PdfFileReader) -> None:
-    """Drop the document now. Every parsed object points back at its reader (or at a historical view of it), so
-    a document is a web of reference cycles that only Python's cycle collector would free, after it has walked
-    it once or twice. Emptying the reader and its views, which this validator made and nothing else holds,
-    breaks the cycles: reference counting frees the document at once. Reports hold only plain values."""
-    for view in reader._historical_resolver_cache.values():
-        view.__dict__.clear()
-    reader.__dict__.clear()
 
 
 def _signature_fields(reader: PdfFileReader) -> list[EmbeddedPdfSignature | SignatureReport]:
