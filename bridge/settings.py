@@ -131,6 +131,13 @@ class Bot:
 
 
 @dataclass
+class Security:
+    """Who may decide documents, login throttling, API token lifetime, the audit chain's key and head file."""
+
+    admins_decide_documents: bool = False  # admins accept/reject held documents too (core.access.may_act)
+
+
+@dataclass
 class Settings:
     database_url: str = "sqlite+aiosqlite:///var/edoc-bridge.sqlite3"
     blob_dir: str = "var/blobs"
@@ -145,6 +152,7 @@ class Settings:
     bot: Bot = field(default_factory=Bot)
     deliveries: Deliveries = field(default_factory=Deliveries)
     imap: Imap = field(default_factory=Imap)
+    security: Security = field(default_factory=Security)
 
 
 def _coerce(value: str, kind: Any) -> Any:

@@ -1,4 +1,8 @@
-"""Who may do what in the dashboard and API: roles, users, and audit log entries."""
+"""Who may do what in the dashboard and API: roles, users, and audit log entries.
+
+The one rule for "may this user act on this document" lives here (`may_act`): every route, page, bot action
+and command asks it. Seeing is wider than acting: a recipient agency reads a document addressed to it, but
+only the agency the document belongs to decides on it."""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from core.document import Direction, Document
 
 
 class Role(StrEnum):
@@ -48,3 +54,37 @@ class AuditEntry:
     details: dict[str, Any] = field(default_factory=dict)
     prev_hash: str = ""
     hash: str = ""
+
+
+def organ_scope(user: User) -> str | None:
+    """The agency a user is limited to, or None for every agency (monitor, admin)."""
+    return user.organ_id if user.role.agency_bound else None
+
+
+def may_see(user: User, doc: Document) -> bool:
+    """Province-wide roles see everything; a clerk or leader what their agency sent or receives."""
+    scope = organ_scope(user)
+    return scope is None or str(doc.sender) == scope or any(str(r) == scope for r in doc.recipients)
+
+
+def deciding_agencies(doc: Document) -> frozenset[str]:
+    """Whose clerk or leader decides on a document: the sending agency of an outgoing one (it is still theirs
+    until released), the receiving served agency of an incoming one (axis → agency)."""
+    if doc.direction is Direction.OUTGOING:
+        return frozenset({str(doc.sender)}) if doc.sender is not None else frozenset()
+    return frozenset(str(r) for r in doc.recipients)
+
+
+def agency_may_act(organ_id: str, doc: Document) -> bool:
+    """The same rule for someone known only by their agency (a chatbot official)."""
+    return bool(organ_id) and organ_id in deciding_agencies(doc)
+
+
+def may_act(user: User, doc: Document, *, admins_act: bool) -> bool:
+    """May this user accept, reject or assign this document? Admins only when the installation says so
+    (`security.admins_decide_documents`); the monitor never; a clerk or leader for their own agency only."""
+    if not user.active:
+        return False
+    if user.role is Role.ADMIN:
+        return admins_act
+    return user.role.agency_bound and agency_may_act(user.organ_id, doc)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel
 
-from bridge.api.auth import can_act, can_see, check_organ, csrf_header, organ_scope, require_roles, require_user
+from bridge.api.auth import acting_on, check_organ, csrf_header, may_see, organ_scope, require_roles, require_user
 from bridge.api.chatbot_routes import add_chatbot_routes
 from bridge.api.metrics import metrics_router, readiness
 from bridge.api.monitoring import bridge_access, monitoring_router
@@ -40,13 +40,9 @@ def create_app(bridge: Any) -> FastAPI:
     async def acting_on_document(
         doc_id: str, user: Annotated[User, Depends(require_user)], _: None = Depends(csrf_header)
     ) -> User:
-        """Clerks and leaders act on their agency's documents, admins on any; others get 404/403."""
+        """Only the agency a document belongs to decides (core.access.may_act); others get 404/403."""
         async with uow() as u:
-            doc = await u.documents.get(doc_id)
-        if doc is None or not can_see(user, doc):
-            raise HTTPException(404, "Không tìm thấy văn bản")
-        if not can_act(user, doc):
-            raise HTTPException(403, "Không có quyền thực hiện thao tác này")
+            acting_on(bridge, user, await u.documents.get(doc_id))
         return user
 
     @app.get("/healthz", summary="Tiến trình còn sống")
@@ -78,7 +74,7 @@ def create_app(bridge: Any) -> FastAPI:
     async def document(doc_id: str, user: Annotated[User, Depends(require_user)]) -> dict[str, Any]:
         async with uow() as u:
             doc = await u.documents.get(doc_id)
-            if doc is None or not can_see(user, doc):
+            if doc is None or not may_see(user, doc):
                 raise HTTPException(404, "Không tìm thấy văn bản")
             entries = await u.register.for_document(doc_id)
             statuses = await u.statuses.all_for(doc_id)

@@ -1,7 +1,7 @@
 """Who is calling: a session cookie (web, with a CSRF token per session) or a bearer API token (machines).
 
-Scope rules: the provincial monitor and admins see every agency; a clerk or leader only documents their agency
-sent or receives. Only clerks, leaders (their agency) and admins act; the monitor only reads."""
+Scope rules (core.access): the provincial monitor and admins see every agency; a clerk or leader only documents
+their agency sent or receives. Who acts on a document is core.access.may_act, asked through `may_act_here`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 
-from core.access import Role, User
+from core.access import Role, User, may_act, may_see, organ_scope
 from core.document import Document
+
+__all__ = ["may_see", "organ_scope"]
 
 SESSION_COOKIE = "edoc_session"
 CSRF_HEADER = "x-csrf-token"
@@ -66,18 +68,18 @@ async def csrf_header(request: Request) -> None:
     check_csrf(request, request.headers.get(CSRF_HEADER))
 
 
-def organ_scope(user: User) -> str | None:
-    """The agency a user is limited to, or None for every agency."""
-    return user.organ_id if user.role.agency_bound else None
+def may_act_here(bridge: Any, user: User, doc: Document) -> bool:
+    """core.access.may_act with this installation's setting for admins."""
+    return may_act(user, doc, admins_act=bridge.settings.security.admins_decide_documents)
 
 
-def can_see(user: User, doc: Document) -> bool:
-    scope = organ_scope(user)
-    return scope is None or str(doc.sender) == scope or any(str(r) == scope for r in doc.recipients)
-
-
-def can_act(user: User, doc: Document) -> bool:
-    return user.role is Role.ADMIN or (user.role.agency_bound and can_see(user, doc))
+def acting_on(bridge: Any, user: User, doc: Document | None) -> Document:
+    """The document if the user may act on it; 404 if they may not even see it, else 403."""
+    if doc is None or not may_see(user, doc):
+        raise HTTPException(404, "Không tìm thấy văn bản")
+    if not may_act_here(bridge, user, doc):
+        raise HTTPException(403, "Chỉ cơ quan của văn bản được quyết định về văn bản này")
+    return doc
 
 
 def check_organ(user: User, organ: str) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
-from bridge.api.auth import check_organ, organ_scope, require_roles, require_user
+from bridge.api.auth import check_organ, may_act_here, organ_scope, require_roles, require_user
 from bridge.api.views import document_summary, plain
 from bridge.mailboxes import mailbox_views
 from bridge.reports.dashboard import agency_names, dashboard, held_documents, pollers_health
@@ -82,8 +82,10 @@ def monitoring_router(bridge: Any) -> APIRouter:
 
     @router.get("/api/held", summary="Văn bản đang giữ chờ văn thư, kèm lý do")
     async def held(user: Annotated[User, Depends(require_user)]) -> list[dict[str, Any]]:
-        docs = await held_documents(uow, organ_scope(user))
-        return [{**document_summary(d), "reasons": plain(d.reasons)} for d in docs]
+        docs = await held_documents(uow, user)
+        return [
+            {**document_summary(d), "reasons": plain(d.reasons), "may_act": may_act_here(bridge, user, d)} for d in docs
+        ]
 
     @router.get(
         "/api/reports/period",

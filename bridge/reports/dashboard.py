@@ -9,6 +9,7 @@ from typing import Any
 
 from bridge.reports.facts import VIETNAM, load_facts
 from bridge.reports.figures import AgencyRow, agency_rows, funnel, traffic
+from core.access import User, agency_may_act, organ_scope
 from core.document import Document, ProcessingState
 
 
@@ -39,9 +40,14 @@ async def dashboard(uow: Callable[[], Any], now: datetime, scope: str | None, da
     return Dashboard(start, end, day_list, series, funnel(facts), rows)
 
 
-async def held_documents(uow: Callable[[], Any], scope: str | None, limit: int = 200) -> list[Document]:
+async def held_documents(uow: Callable[[], Any], user: User, limit: int = 200) -> list[Document]:
+    """The held documents a clerk or leader may decide (their agency's: core.access), never another agency's
+    they are only a recipient of; every held document for the province-wide roles, who read everything
+    (the monitor never acts, admins as configured: core.access.may_act)."""
+    scope = organ_scope(user)
     async with uow() as u:
-        return list(await u.documents.search(organ=scope, state=ProcessingState.HELD, limit=limit))
+        docs = await u.documents.search(decided_by=scope, state=ProcessingState.HELD, limit=limit)
+    return [d for d in docs if scope is None or agency_may_act(scope, d)]
 
 
 def pollers_health(views: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]] | None:

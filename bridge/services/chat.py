@@ -15,6 +15,7 @@ from email.policy import SMTP
 from bridge.services import deliveries, notifications, receive
 from bridge.services.deps import Deps
 from bridge.services.officials import link_chat, official_of_chat, repo
+from core.access import agency_may_act
 from core.document import Document
 from core.inbound import Channel
 from core.officials import Official, Role
@@ -208,6 +209,9 @@ class ChatDesk:
             notice = await r.notice(notice_id)
             assert notice is not None
             doc_id, organ = notice.document_id, notice.organ_id
+            doc = await uow.documents.get(doc_id)
+            if doc is None or not agency_may_act(official.organ_id, doc):  # the one rule (core.access)
+                return Answer(toast="Bạn không có quyền với văn bản này.")
             assignee = await r.get(target) if target is not None else None
             if target is not None:
                 if assignee is None or assignee.organ_id != organ or assignee.role is not Role.SPECIALIST:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bridge.services import jobs
 from bridge.services.deps import Deps
 from bridge.services.inbound import register_outgoing, waiting_for_retry
-from core.document import Document, ProcessingState
+from core.document import Direction, Document, ProcessingState
 from core.metadata import REQUIRED
 from core.verdict import Outcome, Reason, StepRecord
 
@@ -68,6 +68,8 @@ async def _held(uow, doc_id: str, *, allow_waiting: bool = False) -> Document:  
     doc = await uow.documents.get(doc_id)
     if doc is None:
         raise DocumentNotFound("Không tìm thấy văn bản.")
+    if doc.direction is not Direction.OUTGOING:  # an incoming document is answered with a status, not released
+        raise ReviewConflict("Văn bản đến từ trục liên thông: hãy báo trạng thái (tiếp nhận hoặc từ chối).")
     if doc.state is not ProcessingState.HELD:
         raise ReviewConflict(f"Văn bản không ở trạng thái tạm giữ (trạng thái hiện tại: {doc.state.value}).")
     if waiting_for_retry(doc) and not allow_waiting:

@@ -68,11 +68,17 @@ class DocumentRepository(Repository):
         direction: Direction | None = None,
         limit: int = 50,
         offset: int = 0,
+        decided_by: str | None = None,
     ) -> list[Document]:
         """Newest first. `text`: every word must occur in số/ký hiệu, trích yếu, type, place, signer, ids —
         ignoring case and diacritics. `organ`: sender or recipient. Dates bound received_at: from is
-        inclusive, a datetime `date_to` exclusive, a date `date_to` includes that whole (Vietnam) day."""
-        q = sa.select(t).where(*_filters(text, organ, state, date_from, date_to, direction))
+        inclusive, a datetime `date_to` exclusive, a date `date_to` includes that whole (Vietnam) day.
+        `decided_by`: only documents that agency decides on (core.access.deciding_agencies): the outgoing
+        ones it sent, the incoming ones it receives."""
+        conds = [*_filters(text, organ, state, date_from, date_to, direction)]
+        if decided_by is not None:
+            conds.append(_decided_by(decided_by))
+        q = sa.select(t).where(*conds)
         q = q.order_by(t.c.received_at.desc(), t.c.id).limit(limit).offset(offset)
         return await self._load(q)
 
@@ -139,6 +145,14 @@ def _filters(
     if direction is not None:
         conds.append(t.c.direction == direction.value)
     return conds
+
+
+def _decided_by(organ: str) -> sa.ColumnElement[bool]:
+    receives = sa.exists().where(tr.c.document_id == t.c.id, tr.c.organ_id == organ)
+    return sa.or_(
+        sa.and_(t.c.direction == Direction.OUTGOING.value, t.c.sender == organ),
+        sa.and_(t.c.direction == Direction.INCOMING.value, receives),
+    )
 
 
 def _instant(d: date | datetime) -> datetime:

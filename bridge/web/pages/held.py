@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bridge.api.auth import can_act, check_csrf, organ_scope
+from bridge.api.auth import acting_on, check_csrf, may_act_here
 from bridge.api.monitoring import bridge_access
 from bridge.reports.dashboard import held_documents
 from bridge.services import checks_review
 from bridge.web.common import PageUser, back, render
-from core.access import Role, User
+from core.access import User
 
 
 def router(bridge: Any) -> APIRouter:
@@ -21,18 +21,14 @@ def router(bridge: Any) -> APIRouter:
 
     @r.get("/held")
     async def held(request: Request, user: PageUser, msg: str = "") -> HTMLResponse:
-        docs = await held_documents(uow, organ_scope(user))
-        acting = user.role in (Role.ADMIN, Role.CLERK, Role.LEADER)
+        docs = await held_documents(uow, user)
+        acting = bool(docs) and may_act_here(bridge, user, docs[0])  # a user's list is all decidable or none
         return render(request, "held.html", "Văn bản chờ duyệt", docs=docs, can_act=acting, message=msg)
 
     async def decide(request: Request, user: User, doc_id: str, csrf: str, reason: str | None) -> Response:
         check_csrf(request, csrf)
         async with uow() as u:
-            doc = await u.documents.get(doc_id)
-        if doc is None or not can_act(user, doc):
-            raise HTTPException(
-                404 if doc is None or user.role is Role.MONITOR else 403, "Không có quyền với văn bản này"
-            )
+            acting_on(bridge, user, await u.documents.get(doc_id))  # core.access.may_act, else 404/403
         try:
             if reason is None:
                 await checks_review.release_held(bridge.deps, doc_id, clerk=user.username)
