@@ -67,6 +67,9 @@ class Outbox:
     jitter: float = 1.0
     idle_sleep: float = 0.2
     intake_yield: float = 1.0  # while mail arrives, a worker waits up to this long before each job; 0 = never
+    retry_window_hours: float = 72.0  # transient failures are retried this long before becoming dead letters
+    lease: float = 10.0  # seconds a claim lasts unrenewed: a dead worker's jobs are taken over after this
+    heartbeat: float = 3.0  # a running job's claim is renewed this often
 
 
 @dataclass
