@@ -165,7 +165,7 @@ def _mail_sender(settings: Settings) -> Any:
         from_address=out.from_address,
         starttls=out.starttls,
         username=out.username or None,
-        password=out.password or None,
+        password=out.password.get_secret_value() or None,
     )
 
 
@@ -185,7 +185,7 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
         uow=lambda: SqlUnitOfWork(engine, clock),
         clock=clock,
         blobs=FileBlobStore(Path(settings.blob_dir)),
-        axis=VxpAxisClient(settings.axis.base_url, settings.axis.system_id, settings.axis.secret),
+        axis=VxpAxisClient(settings.axis.base_url, settings.axis.system_id, settings.axis.secret.get_secret_value()),
         mail=_mail_sender(settings),
         parse_message=parsed_once(lambda raw: parse_message(raw, Channel.SMTP)),
         bridge_organ=settings.bridge_organ,
