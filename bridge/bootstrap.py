@@ -16,7 +16,7 @@ from bridge.directory import load_directory
 from bridge.services import receive
 from bridge.services.deps import Deps, SystemClock
 from bridge.settings import Settings
-from bridge.worker import Lease, OutboxWorker, RetryPolicy, handlers_for
+from bridge.worker import OutboxWorker, RetryPolicy, handlers_for
 from core.inbound import Channel, InboundMessage
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class Bridge:
 
     def workers(self) -> list[OutboxWorker]:
         o = self.settings.outbox
-        policy = RetryPolicy(o.max_attempts, o.initial_delay, o.max_delay, o.jitter, window=o.retry_window_hours * 3600)
+        policy = RetryPolicy(o.max_attempts, o.initial_delay, o.max_delay, o.jitter)
         return [
             OutboxWorker(
                 self.deps,
@@ -53,7 +53,6 @@ class Bridge:
                 idle_sleep=o.idle_sleep,
                 wake=self.wake,
                 give_way=self.intake_first,
-                lease=Lease(o.lease, o.heartbeat),
             )
             for _ in range(max(1, o.workers))
         ]
@@ -165,7 +164,7 @@ def _mail_sender(settings: Settings) -> Any:
         from_address=out.from_address,
         starttls=out.starttls,
         username=out.username or None,
-        password=out.password.get_secret_value() or None,
+        password=out.password or None,
     )
 
 
@@ -185,7 +184,7 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
         uow=lambda: SqlUnitOfWork(engine, clock),
         clock=clock,
         blobs=FileBlobStore(Path(settings.blob_dir)),
-        axis=VxpAxisClient(settings.axis.base_url, settings.axis.system_id, settings.axis.secret.get_secret_value()),
+        axis=VxpAxisClient(settings.axis.base_url, settings.axis.system_id, settings.axis.secret),
         mail=_mail_sender(settings),
         parse_message=parsed_once(lambda raw: parse_message(raw, Channel.SMTP)),
         bridge_organ=settings.bridge_organ,
@@ -193,7 +192,7 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
     if pool is not None:
         pool.start()
     configure_checks(deps, settings.checks, pool=pool)
-    return Bridge(settings, deps, engine, OutboxQueue(engine), pool=pool)
+    return Bridge(settings, deps, engine, OutboxQueue(engine, clock), pool=pool)
 
 
 def parsed_once(parse: Callable[[bytes], InboundMessage], keep: int = 4) -> Callable[[bytes], InboundMessage]:

@@ -11,10 +11,11 @@ from typing import Any
 
 from bridge.bootstrap import Bridge, MailIntake, build, import_directory
 from bridge.chatbot import start_chatbot
+from bridge.held_loop import run_held_loop
 from bridge.mailboxes import MailboxHealth, mailbox_configs, mailbox_health, mailbox_views, run_mailbox
-from bridge.profiles import refuse_unsafe
 from bridge.services.axis_intake import poll_axis_inbox
 from bridge.services.deliveries import configure_deliveries
+from bridge.services.held import configure_held
 from bridge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ async def simulator(settings: Settings) -> AsyncIterator[None]:
     from bridge.axis.simulator import AxisSimulator
 
     sim = AxisSimulator(
-        systems={settings.axis.system_id: settings.axis.secret.get_secret_value()},
+        systems={settings.axis.system_id: settings.axis.secret},
         host=settings.axis.simulator_host,
         port=settings.axis.simulator_port,
         data_dir=settings.axis.simulator_data_dir or None,
@@ -94,7 +95,6 @@ async def run(
 ) -> None:
     from mail.smtp_server import SmtpEdge, start_smtp
 
-    await refuse_unsafe(settings)  # production safeguards and free ports, before anything starts
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -104,6 +104,7 @@ async def run(
     if settings.directory_file:
         await import_directory(bridge, settings.directory_file)
     configure_deliveries(bridge.deps, settings)
+    configure_held(bridge.deps, settings)
     intake = MailIntake(bridge)
     async with simulator(settings), asyncio.TaskGroup() as tg:
         smtp = None
@@ -113,6 +114,7 @@ async def run(
         for worker in bridge.workers():
             tg.create_task(worker.run(stop))
         tg.create_task(poll_axis(bridge, stop))
+        tg.create_task(run_held_loop(bridge, stop), name="held:reminders")
         start_chatbot(bridge, tg, stop)
         start_mailboxes(bridge, intake, tg, stop)
         if settings.api.enabled:

@@ -97,6 +97,14 @@ _KEYS = {
 _LINE = re.compile(r"^\s*([^:\n]{1,40}?)\s*:\s*(.*?)\s*$")
 
 
+def metadata_line(line: str) -> tuple[str, str] | None:
+    """(field, value) of a known `Key: value` line — 'Nơi nhận: UBND huyện Long Hồ' → ('recipients', …) — else
+    None. For callers that treat one field their own way (recipient names, a reply completing a document)."""
+    m = _LINE.match(nfc(line))
+    name = _KEYS.get(_key(m.group(1))) if m and m.group(2) else None
+    return (name, m.group(2)) if name else None
+
+
 _VN_DATE = re.compile(r"ngay\s+([0-9]{1,2})\s+thang\s+([0-9]{1,2})\s+nam\s+([0-9]{4})")
 _ISO_DATE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _DMY_DATE = re.compile(r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})")

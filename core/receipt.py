@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from core.advice import advice_for
 from core.document import Document
 from core.metadata import REQUIRED, DeclaredMetadata, missing_required
 from core.reply_keywords import KEYWORDS
@@ -52,56 +53,117 @@ def accepted_receipt(doc: Document, recipient_names: Sequence[str], *, at: datet
     return _receipt(_subject("Đã tiếp nhận và chuyển văn bản", doc), body)
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyPath:
+    """How the sender answers a receipt about a held document: on the channel it came in, by reply (the token
+    ties the reply to the document), or on the dashboard when the sender's agency has an account there."""
+
+    token: str = ""
+    dashboard_url: str = ""  # the document's page for completing it; "" when the agency has no account
+    chat: bool = False  # the document came through the chatbot: "trả lời tin nhắn này"
+    expires: str = ""  # when an uncompleted document is given up, e.g. "14:00 ngày 16/12/2026"
+
+    @property
+    def this_message(self) -> str:
+        return "tin nhắn này" if self.chat else "thư này"
+
+
 def rejected_receipt(doc_or_summary: Document | str, reasons: Sequence[Reason]) -> ReceiptText:
-    """To the sender: refused, with every reason and what to do next.
+    """To the sender: refused, with every reason and what to do about it.
 
     Pass a Document when one was built, else a short description of what arrived (e.g. the mail subject).
     """
-    body = ["Cầu nối văn bản điện tử KHÔNG tiếp nhận văn bản sau:", ""]
+    body = ["Văn bản sau KHÔNG được cầu nối văn bản điện tử tiếp nhận và chưa được chuyển tới nơi nhận nào.", ""]
     if isinstance(doc_or_summary, Document):
-        body += _facts(doc_or_summary)
+        body += [*_facts(doc_or_summary), *_files(doc_or_summary)]
         subject = _subject("Từ chối tiếp nhận văn bản", doc_or_summary)
     else:
         summary = _one_line(doc_or_summary) or "(không có tiêu đề)"
         body.append(_line("Nội dung nhận được", summary))
         subject = f"Từ chối tiếp nhận: {_excerpt(summary)}"
-    body += ["", "Lý do:", *_numbered(r.message for r in reasons), ""]
+    body += ["", "Lý do và việc cần làm:", *_advised(reasons), ""]
     body += [
-        "Đề nghị quý cơ quan khắc phục các lý do trên rồi gửi lại văn bản (tệp PDF đã ký số của người có "
-        "thẩm quyền và của cơ quan), kèm các dòng thông tin dạng «Khóa: giá trị» nếu cần.",
-        "Văn bản này chưa được chuyển tới nơi nhận nào.",
+        "Sau khi khắc phục, văn thư của quý cơ quan gửi lại văn bản như lần đầu (một thư mới, kèm tệp PDF đã ký "
+        "số và các dòng thông tin dạng «Khóa: giá trị»)."
     ]
     return _receipt(subject, body)
 
 
 def held_receipt(
-    doc: Document, reasons: Sequence[Reason], *, missing: Sequence[str] | None = None, token: str = ""
+    doc: Document,
+    reasons: Sequence[Reason],
+    *,
+    missing: Sequence[str] | None = None,
+    token: str = "",
+    path: ReplyPath | None = None,
 ) -> ReceiptText:
-    """To the sender: held for a clerk. `missing` (labels of core.metadata.REQUIRED) defaults to what
+    """To the sender: held, not relayed. Says what is wrong and what to do about each reason, how to complete
+    the document on its channel (reply with `Key: value` lines, optionally a corrected PDF) or on the dashboard,
+    and who reviews what the sender cannot fix. `missing` (labels of core.metadata.REQUIRED) defaults to what
     the document lacks; each missing field is shown with the `Key: value` line that supplies it."""
+    path = path or ReplyPath(token=token)
     if missing is None:
         missing = missing_required(_declared(doc))
+    fixable = [r for r in reasons if advice_for(r.code).sender_fixes] or missing
     body = [
-        "Cầu nối văn bản điện tử đã nhận văn bản sau nhưng đang tạm giữ để văn thư kiểm tra; "
-        "văn bản chưa được chuyển tới nơi nhận.",
+        "Văn bản sau CHƯA được chuyển tới nơi nhận: cầu nối văn bản điện tử đang tạm giữ văn bản vì các lý do "
+        "dưới đây.",
         "",
         *_facts(doc),
+        *_files(doc),
+        _line("Thời điểm nhận", _when(doc.received_at)),
     ]
     if reasons:
-        body += ["", "Lý do tạm giữ:", *_numbered(r.message for r in reasons)]
+        body += ["", "Lý do tạm giữ và việc cần làm:", *_advised(reasons)]
     if missing:
-        body += [
-            "",
-            f"Còn thiếu thông tin: {'; '.join(missing)}.",
-            "Vui lòng trả lời thư/tin nhắn này, mỗi thông tin một dòng dạng «Khóa: giá trị» "
-            "(có dấu hoặc không dấu đều được), ví dụ:",
-            "",
-            *(f"    {FIELD_EXAMPLES.get(label, f'{label}: …')}" for label in missing),
-        ]
-    if token:
-        body += ["", _line("Mã theo dõi", f"{token} (xin giữ nguyên trong thư trả lời)")]
-    body += ["", "Văn thư sẽ xử lý và cầu nối sẽ thông báo kết quả."]
-    return _receipt(_subject("Tạm giữ chờ văn thư kiểm tra văn bản", doc, token), body)
+        body += ["", f"Còn thiếu thông tin: {'; '.join(missing)}."]
+    if fixable:
+        body += ["", *_how_to_complete(doc, missing, path)]
+    if any(not advice_for(r.code).sender_fixes for r in reasons):
+        who = (
+            f"văn thư của quý cơ quan xem và quyết định trên trang {path.dashboard_url}"
+            if path.dashboard_url
+            else "cán bộ quản trị cầu nối (Văn phòng UBND tỉnh) xem xét"
+        )
+        body += ["", f"Các lý do quý cơ quan không tự khắc phục được sẽ do {who}; cầu nối sẽ thông báo kết quả."]
+    if path.expires:
+        body += ["", f"Nếu không được bổ sung, văn bản sẽ bị hủy lúc {path.expires} và phải gửi lại từ đầu."]
+    if path.token:
+        body += ["", _line("Mã theo dõi", f"{path.token} (xin giữ nguyên khi trả lời)")]
+    return _receipt(_subject("Tạm giữ, cần bổ sung văn bản", doc, path.token), body)
+
+
+def _how_to_complete(doc: Document, missing: Sequence[str], path: ReplyPath) -> list[str]:
+    """The sender's clerk completes the document (never "văn thư sẽ xử lý": the clerk reading this is the văn thư)."""
+    examples = [f"        {_example(doc, label)}" for label in missing] or [
+        f"        {FIELD_EXAMPLES[REQUIRED['code']]}"
+    ]
+    lines = [
+        "Cách bổ sung (văn thư của quý cơ quan thực hiện, không cần gửi lại từ đầu):",
+        f"  • Trả lời {path.this_message}, mỗi thông tin cần bổ sung hoặc sửa một dòng dạng «Khóa: giá trị» "
+        "(có dấu hoặc không dấu đều được), ví dụ:",
+        *examples,
+        "    Có thể đính kèm tệp PDF đã sửa và đã ký số để thay tệp cũ.",
+    ]
+    if path.dashboard_url:
+        lines.append(f"  • Hoặc bổ sung trên trang quản lý: {path.dashboard_url}")
+    lines.append("Cầu nối kiểm tra lại ngay khi nhận được phần bổ sung và thông báo kết quả.")
+    return lines
+
+
+def _example(doc: Document, label: str) -> str:
+    if label == REQUIRED["recipients"] and (codes := suggested_codes(doc)):
+        return f"Nơi nhận: {'; '.join(codes)}"
+    return FIELD_EXAMPLES.get(label, f"{label}: …")
+
+
+def suggested_codes(doc: Document) -> list[str]:
+    """The first directory suggestion for each recipient written as a name (kept by the recipients step)."""
+    for record in reversed(doc.trail):
+        found = record.data.get("recipient_suggestions") if record.step == "resolve_recipients" else None
+        if isinstance(found, dict):
+            return [codes[0] for codes in found.values() if isinstance(codes, list) and codes]
+    return []
 
 
 def status_receipt(doc: Document, recipient_name: str, event: StatusEvent) -> ReceiptText:
@@ -124,11 +186,12 @@ def status_receipt(doc: Document, recipient_name: str, event: StatusEvent) -> Re
     return _receipt(f"{_one_line(recipient_name)} báo «{label}» văn bản {_ref(doc)}", body)
 
 
-def delivery_notice(doc: Document, sender_name: str, token: str) -> ReceiptText:
-    """To an agency without its own system: a document arrived from the axis, and how to answer."""
+def delivery_notice(doc: Document, sender_name: str, token: str, arrival: str = "") -> ReceiptText:
+    """To an agency without its own system: a document arrived from the axis, its số đến, and how to answer."""
     body = [
         f"Quý cơ quan nhận được văn bản điện tử từ {sender_name} qua trục liên thông.",
         "",
+        *([_line("Số đến", f"{arrival} (văn thư ghi số đến này lên văn bản)"), ""] if arrival else []),
         *_facts(doc, sender_name=sender_name),
         _line("Độ khẩn", doc.urgency.label),
         _line("Hạn xử lý", _day(doc.due_date) if doc.due_date else "(không ghi)"),
@@ -179,6 +242,27 @@ def reply_not_understood(doc: Document | None, problem: str, token: str = "") ->
     return _receipt(subject + (f" [{token}]" if token else ""), body)
 
 
+def status_conflict(
+    doc: Document, wanted: StatusCode, current: StatusEvent | None, contact: str, token: str = ""
+) -> ReceiptText:
+    """To the replying agency: its reply contradicts the status already recorded (e.g. TỪ CHỐI after TIẾP NHẬN).
+    Says the current state, who recorded it and when, and whom to contact to change it."""
+    now = f"«{current.code.label}»" if current else "(chưa có)"
+    by = f", do {current.actor} ghi nhận lúc {_when(current.at)}" if current and current.actor else ""
+    body = [
+        f"Cầu nối CHƯA ghi nhận «{wanted.label}» cho văn bản sau: văn bản đang ở trạng thái {now}{by}, "
+        f"không thể chuyển sang «{wanted.label}».",
+        "",
+        *_facts(doc),
+        "",
+        "Trạng thái đã báo cho cơ quan gửi không tự thay đổi được. Nếu trạng thái hiện tại không đúng, đề nghị "
+        f"liên hệ {contact} để thống nhất cách điều chỉnh.",
+    ]
+    if token:
+        body += ["", _line("Mã theo dõi", token)]
+    return _receipt(f"Chưa ghi nhận «{wanted.label}» cho văn bản {_ref(doc)}" + (f" [{token}]" if token else ""), body)
+
+
 # --- pieces -----------------------------------------------------------------------------------------
 
 
@@ -221,6 +305,23 @@ def _reply_help(keywords: list[str], token: str) -> list[str]:
     if token:
         lines.append(_line("Mã theo dõi", f"{token} (xin giữ nguyên trong thư trả lời)"))
     return lines
+
+
+def _files(doc: Document) -> list[str]:
+    if not doc.attachments:
+        return [_line("Tệp nhận được", "(không có)")]
+    return [
+        _line("Tệp nhận được", "; ".join(f"{a.filename or '(không tên)'} ({_size(a.size)})" for a in doc.attachments))
+    ]
+
+
+def _advised(reasons: Sequence[Reason]) -> list[str]:
+    """Each reason with its next step on the line below."""
+    out: list[str] = []
+    for i, r in enumerate(reasons, 1):
+        out.append(f"  {i}. {_one_line(r.message)}")
+        out.append(f"     → {advice_for(r.code).step}")
+    return out or ["  (không ghi lý do)"]
 
 
 def _reason_label(code: StatusCode) -> str:

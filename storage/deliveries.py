@@ -75,6 +75,12 @@ class DeliveryRepository:
         q = sa.select(deliveries).where(c.edxml_document_id == edxml_document_id, c.organ_id == organ_id)
         return [_delivery(r) for r in await self._conn.execute(q.order_by(c.created_at.desc(), c.token))]
 
+    async def for_organ(self, organ_id: str, limit: int = 200) -> list[Delivery]:
+        """The agency's latest deliveries, newest first (matching a reply that lost its token)."""
+        c = deliveries.c
+        q = sa.select(deliveries).where(c.organ_id == organ_id).order_by(c.created_at.desc(), c.token).limit(limit)
+        return [_delivery(r) for r in await self._conn.execute(q)]
+
     async def take_receipt(self, key: str, address: str, day: date, cap: int, at: datetime) -> bool:
         """May the automatic answer `key` to `address` go out today? Counted once per key; False over the cap."""
         t = receipt_log

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from core.ports import Clock
 from storage.deliveries import DeliveryRepository
 from storage.officials import OfficialRepository
+from storage.reply_tokens import HeldTokenRepository
 from storage.repos._base import utc_now
 from storage.repos.agencies import AgencyRepository
 from storage.repos.documents import DocumentRepository
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     deliveries: DeliveryRepository
     officials: OfficialRepository
+    held_tokens: HeldTokenRepository
 
     def __init__(
         self, engine_or_sessionmaker: AsyncEngine | async_sessionmaker[Any], clock: Clock | None = None
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepository(conn, self._now)
         self.deliveries = DeliveryRepository(conn)
         self.officials = OfficialRepository(conn, self._now)
+        self.held_tokens = HeldTokenRepository(conn, self._now)
         return self
 
     async def __aexit__(

@@ -8,8 +8,10 @@ from dataclasses import fields
 from bridge.pipeline.attachment_checks import check_completeness, main_pdf, scan, verify_signatures
 from bridge.pipeline.inspection import Inspection
 from bridge.services.deps import Deps
-from core.agency import SenderPolicy
-from core.metadata import DeclaredMetadata, missing_required, parse_metadata_lines
+from core.agency import Agency, SenderPolicy
+from core.metadata import REQUIRED, DeclaredMetadata, metadata_line, missing_required, parse_metadata_lines
+from core.organ_id import OrganId
+from core.recipients import split_recipients, suggest
 
 Step = Callable[[Inspection, Deps], Awaitable[str]]
 
@@ -90,17 +92,42 @@ async def collect_pdfs(ins: Inspection, deps: Deps) -> str:
     assert ins.message is not None
     ins.pdfs = [a for a in ins.message.attachments if _is_pdf(a.filename, a.content_type, a.data)]
     if not ins.pdfs:
-        ins.reject("attachment.no_pdf", "Thư không kèm tệp văn bản định dạng PDF.")
+        ins.meta, _ = declared_metadata(ins.message.body_text)  # the receipt shows what the clerk typed
+        others = [a.filename or "(tệp không tên)" for a in ins.message.attachments]
+        if others:
+            names = ", ".join(f"«{n}»" for n in others)
+            ins.reject("attachment.not_pdf", f"Tệp {names} không phải văn bản định dạng PDF.")
+        else:
+            ins.reject("attachment.no_pdf", "Thư không kèm tệp văn bản định dạng PDF.")
         ins.halted = True
-        return "Không có tệp PDF"
+        return "Không có tệp PDF" + (f" (nhận được: {', '.join(others)})" if others else "")
     return f"{len(ins.pdfs)} tệp PDF: " + ", ".join(a.filename for a in ins.pdfs)
+
+
+def declared_metadata(text: str) -> tuple[DeclaredMetadata, list[str]]:
+    """The `Key: value` lines, and recipients written as names (not codes): those are suggested, not guessed."""
+    names: list[str] = []
+    codes: list[OrganId] = []
+    kept: list[str] = []
+    for line in text.splitlines():
+        found = metadata_line(line)
+        if found is not None and found[0] == "recipients":
+            written = split_recipients(found[1])
+            codes += written.codes
+            names += written.names
+        else:
+            kept.append(line)
+    declared = parse_metadata_lines("\n".join(kept))
+    declared.recipients = list(dict.fromkeys(codes))
+    return declared, list(dict.fromkeys(names))
 
 
 async def extract_metadata(ins: Inspection, deps: Deps) -> str:
     """Explicit `Key: value` lines in the mail win over what the PDF text says. Missing ⇒ hold, bad ⇒ reject."""
     assert ins.message is not None
-    declared = parse_metadata_lines(ins.message.body_text)
+    declared, names = declared_metadata(ins.message.body_text)
     ins.facts["declared_pages"] = declared.page_amount
+    ins.facts["recipient_names"] = names
     main = main_pdf(ins)
     from_pdf = DeclaredMetadata()
     if deps.extract_pdf_metadata is not None and main is not None:
@@ -109,6 +136,8 @@ async def extract_metadata(ins: Inspection, deps: Deps) -> str:
     for problem in declared.problems:
         ins.reject("metadata.invalid", problem)
     missing = missing_required(ins.meta)
+    if names and REQUIRED["recipients"] in missing:
+        missing.remove(REQUIRED["recipients"])  # written as names: the recipients step suggests their codes
     if missing:
         ins.hold("metadata.missing", "Thiếu thông tin bắt buộc của văn bản: " + ", ".join(missing) + ".")
     ins.note("metadata_source", {"from_pdf": sorted(_filled(from_pdf) - _filled(declared)), "missing": missing})
@@ -120,17 +149,42 @@ def _filled(meta: DeclaredMetadata) -> set[str]:
 
 
 async def resolve_recipients(ins: Inspection, deps: Deps) -> str:
+    """Codes in the directory become recipients. An unknown code or a name is held with the directory's
+    suggestions (never guessed: a document must not reach an agency the sender did not name)."""
     found = []
     for organ in ins.meta.recipients:
         agency = ins.directory.by_organ(organ)
         if agency is None:
-            ins.reject("recipient.unknown", f"Nơi nhận có mã định danh {organ} không có trong danh bạ.")
+            ins.hold(
+                "recipient.unknown",
+                f"Nơi nhận có mã định danh {organ} không có trong danh bạ; trả lời với dòng «Nơi nhận: mã đúng».",
+            )
         elif ins.agency is not None and agency.organ_id == ins.agency.organ_id:
             ins.reject("recipient.self", "Cơ quan gửi không thể tự gửi văn bản cho chính mình.")
         else:
             found.append(agency)
+    suggestions: dict[str, list[str]] = {}
+    for name in ins.facts.get("recipient_names", []):
+        matches = suggest(name, (a for a in ins.directory.agencies if a != ins.agency))
+        suggestions[name] = [a.organ_id.value for a in matches]
+        ins.hold("recipient.unknown", _name_problem(name, matches))
+    if suggestions:
+        ins.note("recipient_suggestions", suggestions)
     ins.recipients = found
-    return "Nơi nhận: " + (", ".join(a.name for a in found) or "(không có)")
+    return (
+        "Nơi nhận: "
+        + (", ".join(a.name for a in found) or "(không có)")
+        + (f"; chưa rõ: {', '.join(suggestions)}" if suggestions else "")
+    )
+
+
+def _name_problem(name: str, matches: list[Agency]) -> str:
+    head = f"Nơi nhận «{name}» được ghi bằng tên, cần ghi mã định danh"
+    if not matches:
+        return f"{head}; danh bạ không có cơ quan nào tên như vậy."
+    listed = "; ".join(f"{a.name} (mã {a.organ_id})" for a in matches)
+    line = f"Nơi nhận: {matches[0].organ_id}"
+    return f"{head}. Có phải: {listed}? Nếu đúng, trả lời với dòng «{line}»."
 
 
 STEPS: list[tuple[str, Step]] = [

@@ -20,7 +20,7 @@ from bridge.pipeline.inspection import Directory, Inspection
 from bridge.pipeline.run import run_pipeline
 from bridge.pipeline.steps import STEPS
 from bridge.services import jobs, recall, receive
-from bridge.services.deliveries import VIETNAM, enqueue_agency_mail, record_status
+from bridge.services.deliveries import VIETNAM, arrival_number, enqueue_agency_mail, record_status
 from bridge.services.deps import Deps
 from bridge.services.statuses import apply_status
 from core import receipt
@@ -208,7 +208,7 @@ async def _deliver(uow, deps: Deps, doc: Document, agency: Agency, sender_name: 
     if not mailbox:
         log.warning("agency %s has no mailbox: document %s waits for the bot/dashboard", agency.organ_id, doc.id)
         return
-    text = receipt.delivery_notice(doc, sender_name, token)
+    text = receipt.delivery_notice(doc, sender_name, token, await arrival_number(uow, doc.id, str(agency.organ_id)))
     notes = [r.message for r in doc.reasons if r.outcome is Outcome.HOLD]
     if notes:
         extra = "\n".join(["Lưu ý khi kiểm tra văn bản:", *(f"  - {n}" for n in notes), "", ""])

@@ -17,7 +17,7 @@ from bridge.edxml import build_status
 from bridge.edxml.mapping import status_packet
 from bridge.services import jobs
 from bridge.services.deps import Deps
-from core.document import Attachment, Direction, Document, ProcessingState
+from core.document import Attachment, Book, Direction, Document, ProcessingState
 from core.inbound import Channel
 from core.ports import AxisRejected, AxisUnavailable, MailUnavailable, OutgoingMail
 from core.receipt import ReceiptText
@@ -52,6 +52,14 @@ def message_id(deps: Deps, token: str, purpose: str) -> str:
     """Message-IDs carry the token, so a reply's In-Reply-To/References identify the delivery."""
     domain = options(deps).reply_address.rpartition("@")[2] or "edoc-bridge.invalid"
     return f"<{token}.{purpose}@{domain}>"
+
+
+async def arrival_number(uow, doc_id: str, organ: str) -> str:  # type: ignore[no-untyped-def]
+    """The số đến the agency's clerk writes on the document: '15 (sổ đến năm 2026)', or '' when not registered."""
+    for e in await uow.register.for_document(doc_id):
+        if e.book is Book.INCOMING and str(e.organ_id) == organ:
+            return f"{e.number} (sổ văn bản đến năm {e.year})"
+    return ""
 
 
 class UnknownDelivery(LookupError):
