@@ -1,4 +1,4 @@
-# edoc-bridge — two commands: `make run` (service on embedded defaults) and `make test`.
+# edoc-bridge — two commands: `make run` (the demo profile: config/demo.toml) and `make test`.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/edoc-bridge serve
+	$(BIN)/edoc-bridge serve -c config/demo.toml
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

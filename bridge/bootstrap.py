@@ -16,7 +16,7 @@ from bridge.directory import load_directory
 from bridge.services import receive
 from bridge.services.deps import Deps, SystemClock
 from bridge.settings import Settings
-from bridge.worker import OutboxWorker, RetryPolicy, handlers_for
+from bridge.worker import Lease, OutboxWorker, RetryPolicy, handlers_for
 from core.inbound import Channel, InboundMessage
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class Bridge:
 
     def workers(self) -> list[OutboxWorker]:
         o = self.settings.outbox
-        policy = RetryPolicy(o.max_attempts, o.initial_delay, o.max_delay, o.jitter)
+        policy = RetryPolicy(o.max_attempts, o.initial_delay, o.max_delay, o.jitter, window=o.retry_window_hours * 3600)
         return [
             OutboxWorker(
                 self.deps,
@@ -53,6 +53,7 @@ class Bridge:
                 idle_sleep=o.idle_sleep,
                 wake=self.wake,
                 give_way=self.intake_first,
+                lease=Lease(o.lease, o.heartbeat),
             )
             for _ in range(max(1, o.workers))
         ]
@@ -164,7 +165,7 @@ def _mail_sender(settings: Settings) -> Any:
         from_address=out.from_address,
         starttls=out.starttls,
         username=out.username or None,
-        password=out.password or None,
+        password=out.password.get_secret_value() or None,
     )
 
 
@@ -184,7 +185,7 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
         uow=lambda: SqlUnitOfWork(engine, clock),
         clock=clock,
         blobs=FileBlobStore(Path(settings.blob_dir)),
-        axis=VxpAxisClient(settings.axis.base_url, settings.axis.system_id, settings.axis.secret),
+        axis=VxpAxisClient(settings.axis.base_url, settings.axis.system_id, settings.axis.secret.get_secret_value()),
         mail=_mail_sender(settings),
         parse_message=parsed_once(lambda raw: parse_message(raw, Channel.SMTP)),
         bridge_organ=settings.bridge_organ,

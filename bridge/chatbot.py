@@ -24,18 +24,18 @@ def chat_desk(bridge: Any) -> ChatDesk:
 def build_chatbot(bridge: Any) -> Any:
     """The ChatBot for the settings, its notifier set as deps.notifier; None when the bot is disabled."""
     cfg = bridge.settings.bot
-    if not cfg.enabled or not cfg.token:
+    if not cfg.enabled or not cfg.token.get_secret_value():
         return None
     from bot.app import BotConfig, ChatBot
 
     config = BotConfig(
-        token=cfg.token,
+        token=cfg.token.get_secret_value(),
         base_url=cfg.base_url,
         base_file_url=cfg.base_file_url,
         mode=cfg.mode,
         poll_timeout=cfg.poll_timeout,
         webhook_url=cfg.webhook_url,
-        webhook_secret=cfg.webhook_secret,
+        webhook_secret=cfg.webhook_secret.get_secret_value(),
     )
     chatbot = ChatBot(config, chat_desk(bridge))
     bridge.deps.notifier = chatbot.notifier

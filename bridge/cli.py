@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bridge.cli_errors import CliError
 from bridge.settings import Settings, load_settings
 
 app = typer.Typer(help="edoc-bridge: cầu nối văn bản điện tử (email, chatbot ⇄ trục liên thông)", no_args_is_help=True)
@@ -20,13 +22,34 @@ app.add_typer(outbox_app, name="outbox")
 officials_app = typer.Typer(help="Cán bộ dùng chatbot (mã liên kết dùng một lần)")
 app.add_typer(officials_app, name="officials")
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Tệp cấu hình TOML")]
+config_app = typer.Typer(help="Cấu hình")
+app.add_typer(config_app, name="config")
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Tệp cấu hình TOML (chỉ ghi điều khác config/default.toml)")
+]
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Hiện chi tiết lỗi (traceback) và nhật ký gỡ lỗi")] = False,
+) -> None:
+    """edoc-bridge: cầu nối văn bản điện tử (email, chatbot ⇄ trục liên thông)."""
+    level = logging.DEBUG if debug else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not debug:  # per-request / per-command chatter
+        for noisy in ("httpx", "mail.log", "pyhanko", "pyhanko_certvalidator", "alembic.runtime.plugins"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main() -> int:
+    """The `edoc-bridge` command: errors as one Vietnamese line, tracebacks only with --debug."""
+    from bridge.cli_errors import run as run_cli
+
+    return run_cli(typer.main.get_command(app))
 
 
 def _settings(config: Path | None) -> Settings:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "mail.log", "pyhanko", "pyhanko_certvalidator"):  # per-request / per-command chatter
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = load_settings(config)
     for folder in (Path(settings.blob_dir), Path(settings.axis.simulator_data_dir)):
         folder.mkdir(parents=True, exist_ok=True)
@@ -48,12 +71,29 @@ def migrate(config: ConfigOpt = None) -> None:
 @app.command()
 def serve(config: ConfigOpt = None) -> None:
     """Chạy dịch vụ: SMTP, hàng đợi, thăm dò trục, API (và trục mô phỏng nếu bật)."""
+    from bridge.profiles import refuse_unsafe
     from bridge.service import run
     from storage.migrate import upgrade
 
     settings = _settings(config)
+    asyncio.run(refuse_unsafe(settings))  # production safeguards, ports in use: before migrations
     asyncio.run(upgrade(settings.database_url))
     asyncio.run(run(settings))
+
+
+@config_app.command("check")
+def config_check(config: ConfigOpt = None) -> None:
+    """In cấu hình hiệu lực (khóa bí mật bị che) và nguồn của từng giá trị; mã thoát khác 0 nếu có vấn đề."""
+    from bridge.config_report import effective_config
+    from bridge.profiles import StartupRefused, production_problems, tls_problems, unreachable
+    from bridge.settings import load_with_sources
+
+    settings, sources = load_with_sources(config)
+    for line in effective_config(settings, sources):
+        typer.echo(line)
+    if problems := [*production_problems(settings), *tls_problems(settings), *asyncio.run(unreachable(settings))]:
+        raise StartupRefused(problems)
+    typer.echo(f"\nCấu hình hợp lệ (profile = {settings.profile!r}).")
 
 
 @app.command("axis-sim")
@@ -68,7 +108,7 @@ def axis_sim(
 
     async def main() -> None:
         sim = AxisSimulator(
-            systems={settings.axis.system_id: settings.axis.secret},
+            systems={settings.axis.system_id: settings.axis.secret.get_secret_value()},
             host=settings.axis.simulator_host,
             port=port or settings.axis.simulator_port,
             data_dir=settings.axis.simulator_data_dir or None,
@@ -283,10 +323,14 @@ def users_add(
     from bridge.bootstrap import access
     from core.access import Role
 
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise CliError(f"Vai trò {role!r} không có; chọn một trong: {', '.join(r.value for r in Role)}.", 2) from None
     password = os.environ.get("EDOC_NEW_PASSWORD") or typer.prompt(
         "Mật khẩu", hide_input=True, confirmation_prompt=True
     )
-    _with_bridge(config, lambda b: access(b).accounts.create_user(username, password, Role(role), organ, full_name))
+    _with_bridge(config, lambda b: access(b).accounts.create_user(username, password, chosen, organ, full_name))
     typer.echo(f"Đã tạo người dùng {username}.")
 
 
@@ -300,6 +344,15 @@ def users_token(
     typer.echo(_with_bridge(config, lambda b: access(b).accounts.issue_token(username, name)))
 
 
+def _day(text: str, option: str):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"{option} {text!r}: ngày phải có dạng YYYY-MM-DD (ví dụ 2026-06-30).", 2) from None
+
+
 @app.command()
 def report(
     start: Annotated[str | None, typer.Option("--from", help="Từ ngày YYYY-MM-DD (mặc định: nửa năm trước)")] = None,
@@ -308,7 +361,7 @@ def report(
     config: ConfigOpt = None,
 ) -> None:
     """Báo cáo định kỳ (Điều 24 NĐ 30/2020): XLSX và PDF, theo cơ quan và tổng hợp."""
-    from datetime import UTC, date, datetime
+    from datetime import UTC, datetime
 
     from bridge.reports.dashboard import agency_names
     from bridge.reports.export import report_pdf, report_xlsx
@@ -316,7 +369,9 @@ def report(
     from bridge.reports.period import build_report, default_period
 
     first, last = default_period(datetime.now(UTC).astimezone(VIETNAM).date())
-    first, last = (date.fromisoformat(start) if start else first), (date.fromisoformat(end) if end else last)
+    first, last = (_day(start, "--from") if start else first), (_day(end, "--to") if end else last)
+    if last < first:
+        raise CliError(f"--to ({last:%d/%m/%Y}) trước --from ({first:%d/%m/%Y}).", 2)
 
     async def make(bridge):  # type: ignore[no-untyped-def]
         def progress(done: int, total: int) -> None:  # the total is known only once reading starts
@@ -336,4 +391,4 @@ def report(
 
 
 if __name__ == "__main__":
-    app()
+    sys.exit(main())

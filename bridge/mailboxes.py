@@ -30,23 +30,22 @@ def mailbox_configs(imap: Imap) -> list[MailboxConfig]:
     """`[[imap.mailboxes]]` → configs. A password_file wins over password (secrets stay out of the TOML)."""
     out = []
     for m in imap.mailboxes:
-        password = m.get("password", "")
-        if m.get("password_file"):
-            password = Path(m["password_file"]).read_text(encoding="utf-8").strip()
-        tls = bool(m.get("tls", True))
-        context = ssl.create_default_context(cafile=m["ca_file"]) if tls and m.get("ca_file") else None
+        password = m.password.get_secret_value()
+        if m.password_file:
+            password = Path(m.password_file).read_text(encoding="utf-8").strip()
+        context = ssl.create_default_context(cafile=m.ca_file) if m.tls and m.ca_file else None
         out.append(
             MailboxConfig(
-                name=m["name"],
-                host=m.get("host", "127.0.0.1"),
-                port=int(m.get("port", 993 if tls else 143)),
-                user=m["user"],
+                name=m.name,
+                host=m.host,
+                port=m.port or (993 if m.tls else 143),
+                user=m.user,
                 password=password,
-                folder=m.get("folder", "INBOX"),
-                tls=tls,
+                folder=m.folder,
+                tls=m.tls,
                 ssl_context=context,
-                processed_folder=m.get("processed_folder") or None,
-                owner_organ=m.get("owner_organ", ""),
+                processed_folder=m.processed_folder or None,
+                owner_organ=m.owner_organ,
             )
         )
     return out

@@ -13,6 +13,7 @@ from bridge.bootstrap import Bridge, MailIntake, build, import_directory
 from bridge.chatbot import start_chatbot
 from bridge.held_loop import run_held_loop
 from bridge.mailboxes import MailboxHealth, mailbox_configs, mailbox_health, mailbox_views, run_mailbox
+from bridge.profiles import refuse_unsafe
 from bridge.services.axis_intake import poll_axis_inbox
 from bridge.services.deliveries import configure_deliveries
 from bridge.services.held import configure_held
@@ -40,7 +41,7 @@ async def simulator(settings: Settings) -> AsyncIterator[None]:
     from bridge.axis.simulator import AxisSimulator
 
     sim = AxisSimulator(
-        systems={settings.axis.system_id: settings.axis.secret},
+        systems={settings.axis.system_id: settings.axis.secret.get_secret_value()},
         host=settings.axis.simulator_host,
         port=settings.axis.simulator_port,
         data_dir=settings.axis.simulator_data_dir or None,
@@ -95,6 +96,7 @@ async def run(
 ) -> None:
     from mail.smtp_server import SmtpEdge, start_smtp
 
+    await refuse_unsafe(settings)  # production safeguards and free ports, before anything starts
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

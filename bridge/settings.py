@@ -1,204 +1,284 @@
-"""Settings: a TOML file (config/default.toml by default) overridden by EDOC_* environment variables.
+"""Settings: one typed, strict model (pydantic-settings).
 
-Read once by the composition root (bootstrap), never at import time."""
+Layers, lowest first: `config/default.toml` (the ONLY place defaults live: no field here has a default), the file
+named by `-c`/EDOC_CONFIG, then EDOC_* environment variables (EDOC_DATABASE_URL, EDOC_SMTP_IN__PORT; lists and
+tables as JSON). Unknown keys, wrong types and impossible values are refused; `load_settings` turns pydantic's
+errors into one Vietnamese line per problem naming the key and where its value came from
+(bridge/settings_errors.py). Secrets are SecretStr: printed and logged as ********.
+
+Read once by the composition root (cli/bootstrap), never at import time. Code builds one with
+`Settings(database_url=…)` (default.toml + environment + those values) and may change fields afterwards
+(assignments are validated too)."""
 
 from __future__ import annotations
 
-import os
+import re
 import tomllib
-from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Annotated, Any, Literal
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bridge.settings_errors import ConfigError, Sources, config_error
 
-@dataclass
-class SmtpIn:
-    enabled: bool = True
-    host: str = "127.0.0.1"
-    port: int = 2525
-    max_size: int = 25 * 1024 * 1024
-    hostname: str = "edoc-bridge.local"
-    # besides every agency address in the directory, mail to these addresses is accepted
-    intake_addresses: list[str] = field(default_factory=lambda: ["vanban@edoc-bridge.local"])
+DEFAULTS_NAME = Path("config") / "default.toml"
+DEMO_SECRETS = frozenset({"", "demo-secret", "changeme", "secret"})
 
-
-@dataclass
-class SmtpOut:
-    mode: str = "smtp"  # "smtp": through the relay below; "folder": write .eml files into `folder` (demo)
-    folder: str = "var/mail-out"
-    host: str = "127.0.0.1"
-    port: int = 2526
-    from_address: str = "edoc-bridge@edoc-bridge.local"
-    starttls: bool = False
-    username: str = ""
-    password: str = ""
+Port = Annotated[int, Field(ge=1, le=65535)]
+Seconds = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
 
 
-@dataclass
-class Axis:
-    base_url: str = "http://127.0.0.1:8090"
-    system_id: str = "edoc-bridge"
-    secret: str = "demo-secret"
-    poll_interval: float = 5.0
-    # the built-in simulator (default run needs no servers)
-    simulator: bool = True
-    simulator_host: str = "127.0.0.1"
-    simulator_port: int = 8090
-    simulator_data_dir: str = "var/axis-sim"
-
-
-@dataclass
-class Api:
-    enabled: bool = True
-    host: str = "127.0.0.1"
-    port: int = 8080
-    # a read-only bearer token (provincial monitor scope) for scrapers and scripts; "" = none
-    machine_token: str = ""
-    # the dashboard's address as people reach it, for links in receipts; "" = http://host:port
-    public_url: str = ""
-
-
-@dataclass
-class Outbox:
-    workers: int = 2
-    max_attempts: int = 8
-    initial_delay: float = 2.0
-    max_delay: float = 600.0
-    jitter: float = 1.0
-    idle_sleep: float = 0.2
-    intake_yield: float = 1.0  # while mail arrives, a worker waits up to this long before each job; 0 = never
-
-
-@dataclass
-class Checks:
-    clamd_enabled: bool = False
-    clamd_host: str = "127.0.0.1"
-    clamd_port: int = 3310
-    clamd_timeout: float = 30.0
-    trust_roots: list[str] = field(default_factory=list)  # PEM files; none: signatures are not verified
-    intermediates: list[str] = field(default_factory=list)
-    revocation_mode: str = "soft-fail"
-    require_signature: bool = False  # unsigned main document: reject (true) or hold for a clerk (false)
-    expected_signatures: list[str] = field(default_factory=lambda: ["personal", "organisation"])
-    scan_alert_after: float = 600.0  # seconds clamd may be down before an alert
-    scan_retry_max_delay: float = 60.0
-    sender_auth: bool = False  # DKIM/SPF evaluation (needs DNS)
-    dns_servers: list[str] = field(default_factory=list)  # "127.0.0.1:5353"; empty: the system resolver
-    # processes for PDF analysis and signature validation: 0 = max(1, cores - 1); -1 = none (threads)
-    analysis_processes: int = 0
-    # seconds one PDF may take in an analysis process; then the process is killed (a hostile PDF can make the
-    # parsers loop) and the document is held for a clerk
-    analysis_timeout: float = 120.0
-
-
-@dataclass
-class Deliveries:
-    """Documents from the axis to agencies without a system (bridge.services.deliveries)."""
-
-    reply_address: str = ""  # Reply-To of mail to agencies; "" = the first smtp_in intake address
-    receipt_cap_per_day: int = 50  # automatic answers per address and day; more are recorded, not sent
-
-
-@dataclass
-class Held:
-    """Held documents waiting for their sender to complete them (bridge.services.held)."""
-
-    remind_after_hours: float = 48.0  # silence before the sender is reminded once
-    expire_after_days: float = 14.0  # silence before the document is given up (the sender is told)
-    check_interval: float = 300.0  # seconds between looks for held documents to remind or expire
-    token_days: float = 30.0  # a tracking token (held receipt, delivery notice) is refused after this
-
-
-@dataclass
-class Imap:
-    """Official mailboxes polled over IMAP: `[[imap.mailboxes]]` tables with name, host, port, tls, user,
-    password or password_file, folder, processed_folder, owner_organ (and ca_file for a private CA)."""
-
-    idle: bool = True
-    poll_interval: float = 30.0  # without IDLE
-    lease_retry: float = 15.0  # a process without a mailbox's lease tries again this often (PostgreSQL)
-    lease_check: float = 5.0  # the leader checks this often that it still holds the lease (PostgreSQL)
-    alert_after: int = 3  # failed sessions in a row before the mailbox is flagged unhealthy
-    mailboxes: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class Bot:
-    """The Telegram chatbot (bot/, bridge/chatbot.py). Polling for one process; webhook behind a balancer."""
-
-    enabled: bool = False
-    token: str = ""
-    base_url: str = "https://api.telegram.org/bot"
-    base_file_url: str = "https://api.telegram.org/file/bot"
-    mode: str = "polling"  # or "webhook": updates POSTed to /api/bot/webhook
-    poll_timeout: float = 10.0
-    webhook_url: str = ""  # public URL of /api/bot/webhook, registered with setWebhook at start
-    webhook_secret: str = ""
-    link_code_hours: float = 72.0  # a one-time link code expires after this
-    sweep_interval: float = 0.2  # how often new sổ đến entries are looked for (notification latency)
-    escalate_after_minutes: float = 30.0  # urgent documents unacknowledged this long: mail to the agency
-    digest_times: list[str] = field(default_factory=lambda: ["07:30", "13:30"])  # Vietnam time
-
-
-@dataclass
-class Security:
-    """Who may decide documents, login throttling, API token lifetime, the audit chain's key and head file."""
-
-    admins_decide_documents: bool = False  # admins accept/reject held documents too (core.access.may_act)
-
-
-@dataclass
-class Settings:
-    database_url: str = "sqlite+aiosqlite:///var/edoc-bridge.sqlite3"
-    blob_dir: str = "var/blobs"
-    directory_file: str = "config/agencies.toml"
-    bridge_organ: str = ""  # the bridge's own OrganId, written in TraceHeader
-    smtp_in: SmtpIn = field(default_factory=SmtpIn)
-    smtp_out: SmtpOut = field(default_factory=SmtpOut)
-    axis: Axis = field(default_factory=Axis)
-    api: Api = field(default_factory=Api)
-    outbox: Outbox = field(default_factory=Outbox)
-    checks: Checks = field(default_factory=Checks)
-    bot: Bot = field(default_factory=Bot)
-    deliveries: Deliveries = field(default_factory=Deliveries)
-    held: Held = field(default_factory=Held)
-    imap: Imap = field(default_factory=Imap)
-    security: Security = field(default_factory=Security)
-
-
-def _coerce(value: str, kind: Any) -> Any:
-    if kind is bool:
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    if kind is int:
-        return int(value)
-    if kind is float:
-        return float(value)
-    if kind == list[str]:
-        return [v.strip() for v in value.split(",") if v.strip()]
+def _clock_time(value: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f"giờ phải có dạng HH:MM (giờ Việt Nam), không phải {value!r}")
     return value
 
 
-def _apply(obj: Any, data: dict[str, Any], env: dict[str, str], prefix: str) -> None:
-    hints = get_type_hints(type(obj))
-    for f in fields(obj):
-        current = getattr(obj, f.name)
-        key = f"{prefix}{f.name.upper()}"
-        if is_dataclass(current):
-            _apply(current, data.get(f.name, {}), env, f"{key}__")
-            continue
-        if f.name in data:
-            setattr(obj, f.name, data[f.name])
-        if key in env:
-            setattr(obj, f.name, _coerce(env[key], hints[f.name]))
+def _database_url(value: str) -> str:
+    if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError("phải bắt đầu bằng sqlite+aiosqlite:// hoặc postgresql+asyncpg://")
+    return value
 
 
-def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
-    """EDOC_CONFIG names the file; EDOC_DATABASE_URL, EDOC_SMTP_IN__PORT … override single values."""
-    env = dict(os.environ if env is None else env)
-    path = Path(path or env.get("EDOC_CONFIG") or DEFAULT_CONFIG)
-    data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    settings = Settings()
-    _apply(settings, data, env, "EDOC_")
-    return settings
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SmtpIn(Section):
+    enabled: bool
+    host: str
+    port: Port
+    max_size: Annotated[int, Field(ge=1024)]
+    hostname: str
+    intake_addresses: list[str]
+    tls_cert: str
+    tls_key: str
+    require_tls: bool
+    tls_port: Annotated[int, Field(ge=0, le=65535)]
+    tls_opt_out: bool
+
+
+class SmtpOut(Section):
+    mode: Literal["smtp", "folder"]
+    folder: str
+    host: str
+    port: Port
+    from_address: str
+    starttls: bool
+    username: str
+    password: SecretStr
+
+
+class Axis(Section):
+    base_url: str
+    system_id: str
+    secret: SecretStr
+    poll_interval: Positive
+    simulator: bool
+    simulator_host: str
+    simulator_port: Port
+    simulator_data_dir: str
+
+
+class Api(Section):
+    enabled: bool
+    host: str
+    port: Port
+    machine_token: SecretStr
+    secure_cookies: bool
+    public_url: str  # the dashboard as people reach it, for links in receipts; "" = http://host:port
+
+
+class Outbox(Section):
+    workers: Annotated[int, Field(ge=1, le=64)]
+    max_attempts: Annotated[int, Field(ge=1)]
+    initial_delay: Seconds
+    max_delay: Seconds
+    jitter: Seconds
+    idle_sleep: Positive
+    intake_yield: Seconds
+    retry_window_hours: Seconds
+    lease: Positive
+    heartbeat: Positive
+
+
+class Checks(Section):
+    clamd_enabled: bool
+    clamd_host: str
+    clamd_port: Port
+    clamd_timeout: Positive
+    trust_roots: list[str]
+    intermediates: list[str]
+    revocation_mode: Literal["soft-fail", "hard-fail", "require"]
+    require_signature: bool
+    expected_signatures: list[Literal["personal", "organisation"]]
+    scan_alert_after: Seconds
+    scan_retry_max_delay: Positive
+    sender_auth: bool
+    dns_servers: list[str]
+    analysis_processes: Annotated[int, Field(ge=-1, le=64)]
+    analysis_timeout: Positive
+
+
+class Deliveries(Section):
+    reply_address: str
+    receipt_cap_per_day: Annotated[int, Field(ge=0)]
+
+
+class Held(Section):
+    """Held documents waiting for their sender to complete them (bridge.services.held)."""
+
+    remind_after_hours: Positive
+    expire_after_days: Positive
+    check_interval: Positive
+    token_days: Positive
+
+
+class ImapMailbox(Section):
+    """One `[[imap.mailboxes]]` table. Items of a list have no line in default.toml to take defaults from, so
+    the optional keys default here (documented in default.toml's example)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    host: str
+    port: Port | None = None  # None: 993 with tls, 143 without
+    tls: bool = True
+    user: str
+    password: SecretStr = SecretStr("")
+    password_file: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = ""
+    owner_organ: str = ""
+    ca_file: str = ""
+
+
+class Imap(Section):
+    idle: bool
+    poll_interval: Positive
+    lease_retry: Positive
+    lease_check: Positive
+    alert_after: Annotated[int, Field(ge=1)]
+    mailboxes: list[ImapMailbox]
+
+
+class Bot(Section):
+    enabled: bool
+    token: SecretStr
+    base_url: str
+    base_file_url: str
+    mode: Literal["polling", "webhook"]
+    poll_timeout: Positive
+    webhook_url: str
+    webhook_secret: SecretStr
+    link_code_hours: Positive
+    sweep_interval: Positive
+    escalate_after_minutes: Positive
+    digest_times: list[Annotated[str, AfterValidator(_clock_time)]]
+
+
+class Security(Section):
+    admins_decide_documents: bool
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="EDOC_", env_nested_delimiter="__", extra="forbid", validate_assignment=True
+    )
+
+    profile: Literal["demo", "production"]
+    database_url: Annotated[str, AfterValidator(_database_url)]
+    allow_sqlite: bool
+    blob_dir: str
+    directory_file: str
+    bridge_organ: str
+    smtp_in: SmtpIn
+    smtp_out: SmtpOut
+    axis: Axis
+    api: Api
+    outbox: Outbox
+    checks: Checks
+    bot: Bot
+    deliveries: Deliveries
+    held: Held
+    imap: Imap
+    security: Security
+
+    @property
+    def demo(self) -> bool:
+        return self.profile == "demo"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment over the values given (the -c file), over config/default.toml."""
+        return env_settings, init_settings, InitSettingsSource(settings_cls, read_toml(defaults_file()))
+
+
+def defaults_file() -> Path:
+    """config/default.toml beside the code (a source checkout), else in the working directory (an install)."""
+    beside = Path(__file__).resolve().parent.parent / DEFAULTS_NAME
+    return beside if beside.exists() else Path.cwd() / DEFAULTS_NAME
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError([f"Không tìm thấy tệp cấu hình {path}."]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"Không đọc được tệp cấu hình {path}: {exc}."]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"Tệp cấu hình {path} sai cú pháp TOML: {exc}."]) from exc
+
+
+def config_path(path: str | Path | None, env: dict[str, str]) -> Path | None:
+    """The file named by -c, else by EDOC_CONFIG; None: config/default.toml alone."""
+    chosen = path or env.get("EDOC_CONFIG")
+    return Path(chosen) if chosen else None
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """config/default.toml, then the file `path` (or $EDOC_CONFIG; it must exist), then EDOC_* variables.
+    Raises ConfigError (Vietnamese, one line per problem naming key and source) on anything wrong."""
+    return load_with_sources(path)[0]
+
+
+def load_with_sources(path: str | Path | None = None) -> tuple[Settings, Sources]:
+    import os
+
+    from pydantic import ValidationError
+
+    env = dict(os.environ)
+    chosen = config_path(path, env)
+    sources = Sources(defaults_file(), chosen, read_toml(chosen) if chosen else {}, env)
+    try:
+        settings = Settings(**sources.chosen_data)
+    except ValidationError as exc:
+        raise config_error(exc, sources) from exc
+    if problems := [f"Cấu hình sai: {why} ({sources.of(key)})." for key, why in inconsistencies(settings)]:
+        raise ConfigError(problems)
+    return settings, sources
+
+
+def inconsistencies(s: Settings) -> list[tuple[tuple[str, ...], str]]:
+    """Values that are each fine but impossible together: (key, why). Checked here, not by model validators,
+    so code may change related fields one after the other."""
+    found = []
+    if s.outbox.max_delay < s.outbox.initial_delay:
+        found.append((("outbox", "max_delay"), "outbox.max_delay phải lớn hơn hoặc bằng outbox.initial_delay"))
+    if s.outbox.heartbeat >= s.outbox.lease:
+        found.append((("outbox", "heartbeat"), "outbox.heartbeat phải nhỏ hơn outbox.lease"))
+    if s.bot.enabled and not s.bot.token.get_secret_value():
+        found.append((("bot", "token"), "bot.enabled = true cần bot.token"))
+    if s.bot.enabled and s.bot.mode == "webhook" and not s.bot.webhook_url:
+        found.append((("bot", "webhook_url"), 'bot.mode = "webhook" cần bot.webhook_url'))
+    if s.smtp_out.mode == "smtp" and not s.smtp_out.host:
+        found.append((("smtp_out", "host"), 'smtp_out.mode = "smtp" cần smtp_out.host'))
+    return found

@@ -59,6 +59,8 @@ class OutboxJob:
     created_at: datetime
     locked_by: str | None = None
     locked_until: datetime | None = None
+    first_failed_at: datetime | None = None  # since when it keeps failing (None: never failed, or requeued)
+    order_key: str = ""  # jobs sharing a key run one at a time, in order of creation ("" = no order)
 
 
 @dataclass(frozen=True, slots=True)

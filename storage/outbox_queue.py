@@ -1,6 +1,7 @@
-"""The workers' side of the outbox: claim due jobs under a lease, inspect, run again now, requeue dead letters.
-Each call is its own short transaction; finishing a job (complete / retry_later / bury) happens in the worker's
-unit of work together with the job's effect (storage.repos.outbox)."""
+"""The workers' side of the outbox: claim due jobs under a lease, renew it while a job runs (heartbeat), give
+unstarted jobs back, inspect, run again now, requeue dead letters. Each call is its own short transaction;
+finishing a job (complete / retry_later / bury) happens in the worker's unit of work together with the job's
+effect (storage.repos.outbox), fenced to the worker holding the claim."""
 
 from __future__ import annotations
 
@@ -31,11 +32,12 @@ class OutboxQueue:
         worker_id: str,
         kinds: Collection[str] | None = None,
         limit: int = 10,
-        lease: timedelta = timedelta(seconds=60),
+        lease: timedelta = timedelta(seconds=10),
     ) -> list[OutboxJob]:
         """Take up to `limit` due jobs (oldest run_after first): todo ones whose time has come, and doing
-        ones whose lease ran out (their worker died). Each claim counts as an attempt. PostgreSQL skips
-        rows other workers are claiming right now; SQLite has one writer at a time anyway."""
+        ones whose lease ran out (their worker died or stalled). A job with an order key waits until every
+        earlier job with that key is done. Each claim counts as an attempt. PostgreSQL skips rows other
+        workers are claiming right now; SQLite has one writer at a time anyway."""
         now = self._now()
         async with self._engine.begin() as conn:
             pick = sa.select(t.c.id).where(_due(now, kinds)).order_by(t.c.run_after, t.c.id).limit(limit)
@@ -59,13 +61,47 @@ class OutboxQueue:
             jobs = [outbox_job(r) for r in await conn.execute(take)]
         return sorted(jobs, key=lambda j: (j.run_after, j.id))
 
-    async def requeue(self, job_id: int) -> bool:
-        """Dead letter → todo, due now, attempts from zero. False when the job is not dead."""
+    async def renew(self, worker_id: str, job_ids: Collection[int], lease: timedelta) -> set[int]:
+        """Heartbeat: extend the lease of these jobs while `worker_id` still holds them; returns those it holds."""
+        if not job_ids:
+            return set()
+        now = self._now()
+        q = (
+            sa.update(t)
+            .where(t.c.id.in_(list(job_ids)), t.c.locked_by == worker_id, t.c.state == DOING)
+            .values(locked_until=now + lease)
+            .returning(t.c.id)
+        )
         async with self._engine.begin() as conn:
+            return set((await conn.execute(q)).scalars().all())
+
+    async def release(self, worker_id: str, job_ids: Collection[int]) -> int:
+        """Give back claimed jobs this worker will not start (they wait behind a slow one, or it stops): due
+        again at once for any worker, and the claim is not counted as an attempt."""
+        if not job_ids:
+            return 0
+        q = (
+            sa.update(t)
+            .where(t.c.id.in_(list(job_ids)), t.c.locked_by == worker_id, t.c.state == DOING)
+            .values(
+                state=TODO,
+                locked_by=None,
+                locked_until=None,
+                attempts=sa.case((t.c.attempts > 0, t.c.attempts - 1), else_=0),
+                updated_at=self._now(),
+            )
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(q)).rowcount
+
+    async def requeue(self, job_id: int) -> bool:
+        """Dead letter → todo, due now, attempts from zero and a new retry window. False when not dead."""
+        async with self._engine.begin() as conn:
+            now = self._now()
             q = (
                 sa.update(t)
                 .where(t.c.id == job_id, t.c.state == DEAD)
-                .values(state=TODO, attempts=0, run_after=self._now(), updated_at=self._now())
+                .values(state=TODO, attempts=0, run_after=now, updated_at=now, first_failed_at=None)
             )
             return (await conn.execute(q)).rowcount > 0
 
@@ -130,7 +166,17 @@ def _kinds(kinds: Collection[str] | None) -> list[sa.ColumnElement[bool]]:
 def _due(now: datetime, kinds: Collection[str] | None) -> sa.ColumnElement[bool]:
     ready = sa.and_(t.c.state == TODO, t.c.run_after <= now)
     abandoned = sa.and_(t.c.state == DOING, t.c.locked_until < now)
-    return sa.and_(sa.or_(ready, abandoned), *_kinds(kinds))
+    return sa.and_(sa.or_(ready, abandoned), _first_in_order(), *_kinds(kinds))
+
+
+def _first_in_order() -> sa.ColumnElement[bool]:
+    """No earlier job with the same order key is still to do, running or dead (a dead relay holds back the
+    document's status packets until it is requeued and delivered)."""
+    earlier = t.alias("earlier")
+    blocking = sa.exists().where(
+        earlier.c.order_key == t.c.order_key, earlier.c.id < t.c.id, earlier.c.state.in_([TODO, DOING, DEAD])
+    )
+    return sa.or_(t.c.order_key == "", ~blocking)
 
 
 def _count_by_state() -> sa.Select[Any]:

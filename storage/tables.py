@@ -111,6 +111,7 @@ inbound = sa.Table(
     _text("last_error"),
     sa.Index(None, "mailbox", "uidvalidity", "uid"),
     sa.Index(None, "state"),
+    sa.Index(None, "raw_sha256"),  # migration 0201: the same bytes again, whatever the channel key
 )
 
 documents = sa.Table(
@@ -224,5 +225,9 @@ outbox = sa.Table(
     _col("idempotency_key", sa.String(), unique=True),
     _col("created_at", UtcDateTime()),
     _col("updated_at", UtcDateTime()),
+    # exactly-once branch (migration 0201): when it first failed (retry window, alerts) and its order key
+    sa.Column("first_failed_at", UtcDateTime(), nullable=True),
+    _text("order_key"),
     sa.Index(None, "state", "run_after"),
+    sa.Index(None, "order_key", "id"),
 )

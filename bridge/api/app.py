@@ -30,7 +30,7 @@ def create_app(bridge: Any) -> FastAPI:
     app = FastAPI(title="edoc-bridge", description="Cầu nối văn bản điện tử — API", version="0.1.0")
     uow = bridge.deps.uow
     app.state.access = bridge_access(bridge).accounts
-    app.state.machine_token = bridge.settings.api.machine_token
+    app.state.machine_token = bridge.settings.api.machine_token.get_secret_value()
     app.include_router(monitoring_router(bridge))
     app.include_router(metrics_router(bridge))
     from bridge.web.routes import install

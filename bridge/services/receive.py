@@ -145,7 +145,10 @@ class IntakeWriter:
         self._waiting.append((record, raw, done))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
-        return await done
+        try:
+            return await done
+        finally:
+            self.last_write = time.monotonic()  # its client is answered now: arrivals count until then
 
     async def _drain(self) -> None:
         while self._waiting:

@@ -1,5 +1,9 @@
 """Effects to perform after commit (relay, receipts, notifications), written in the same transaction as
-the change that causes them. Workers claim jobs through storage.outbox_queue.OutboxQueue."""
+the change that causes them. Workers claim jobs through storage.outbox_queue.OutboxQueue.
+
+Finishing a job is fenced: with an explicit `worker_id`, or while a worker runs that job (core.claims.running),
+the update only applies while that worker still holds the job. Through core.claims a lost claim raises
+ClaimLost, so the handler's transaction — the job's effects with it — rolls back."""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.claims import ClaimLost, holder_of
 from storage.records import OutboxJob, OutboxState
 from storage.repos._base import Repository
+from storage.tables import UtcDateTime
 from storage.tables import outbox as t
 
 
@@ -26,6 +32,8 @@ def outbox_job(r: Any) -> OutboxJob:
         created_at=r.created_at,
         locked_by=r.locked_by,
         locked_until=r.locked_until,
+        first_failed_at=r.first_failed_at,
+        order_key=r.order_key,
     )
 
 
@@ -36,8 +44,11 @@ class OutboxRepository(Repository):
         payload: dict[str, Any],
         idempotency_key: str,
         run_after: datetime | None = None,
+        order_key: str = "",
     ) -> bool:
-        """False, and nothing written, when a job with this key exists (whatever its state)."""
+        """False, and nothing written, when a job with this key exists (whatever its state). Jobs with the same
+        `order_key` (e.g. "doc:<id>": a document's relay, then its status packets) run one after the other in
+        the order they were queued; an unfinished or dead earlier one holds the later ones back."""
         now = self._now()
         values = {
             "kind": kind,
@@ -49,6 +60,7 @@ class OutboxRepository(Repository):
             "created_at": now,
             "updated_at": now,
             "last_error": "",
+            "order_key": order_key,
         }
         ins = self._insert(t).values(values).on_conflict_do_nothing(index_elements=[t.c.idempotency_key])
         return (await self._conn.execute(ins.returning(t.c.id))).first() is not None
@@ -76,7 +88,16 @@ class OutboxRepository(Repository):
         return await self._finish(job_id, worker_id, state=OutboxState.DONE)
 
     async def retry_later(self, job_id: int, error: str, run_after: datetime, worker_id: str | None = None) -> bool:
-        return await self._finish(job_id, worker_id, state=OutboxState.TODO, last_error=error, run_after=run_after)
+        """A failure worth another try at `run_after`; the first failure's time is kept (retry window, alerts)."""
+        first = sa.func.coalesce(t.c.first_failed_at, sa.literal(self._now(), UtcDateTime()))
+        return await self._finish(
+            job_id, worker_id, state=OutboxState.TODO, last_error=error, run_after=run_after, first_failed_at=first
+        )
+
+    async def update_payload(self, job_id: int, payload: dict[str, Any]) -> bool:
+        """Replace the payload of a running job (e.g. the reference of a packet built once), fenced like finishing."""
+        q = sa.update(t).where(t.c.id == job_id)
+        return await self._fenced(q.values(payload=payload, updated_at=self._now()), job_id, None)
 
     async def wait(self, job_id: int, reason: str, run_after: datetime, payload: dict[str, Any]) -> bool:
         """Not a failure: something the job needs (clamd, DNS) is down. Due again at `run_after`, and the claim is
@@ -94,7 +115,14 @@ class OutboxRepository(Repository):
 
     async def _finish(self, job_id: int, worker_id: str | None, state: OutboxState, **values: Any) -> bool:
         q = sa.update(t).where(t.c.id == job_id)
-        if worker_id is not None:
-            q = q.where(t.c.locked_by == worker_id, t.c.state == OutboxState.DOING.value)
         q = q.values(state=state.value, locked_by=None, locked_until=None, updated_at=self._now(), **values)
-        return (await self._conn.execute(q)).rowcount > 0
+        return await self._fenced(q, job_id, worker_id)
+
+    async def _fenced(self, q: Any, job_id: int, worker_id: str | None) -> bool:
+        holder = worker_id or holder_of(job_id)
+        if holder is not None:
+            q = q.where(t.c.locked_by == holder, t.c.state == OutboxState.DOING.value)
+        done = (await self._conn.execute(q)).rowcount > 0
+        if not done and worker_id is None and holder is not None:
+            raise ClaimLost(f"outbox job {job_id} is no longer held by {holder}")
+        return done

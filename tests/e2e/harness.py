@@ -17,6 +17,7 @@ import httpx
 
 from bridge.axis.simulator import AxisSimulator, SimSystem
 from bridge.settings import Settings
+from tests.fixtures.settings import base_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DIRECTORY = ROOT / "config" / "agencies.toml"
@@ -45,7 +46,7 @@ def simulator(data_dir: Path | None = None) -> AxisSimulator:
 
 
 def settings_for(db_url: str, tmp: Path, axis_url: str, sink_port: int) -> Settings:
-    s = Settings(
+    s = base_settings(
         database_url=db_url, blob_dir=str(tmp / "blobs"), directory_file=str(DIRECTORY), bridge_organ="000.00.01.H61"
     )
     s.smtp_in.port = free_port()
@@ -59,7 +60,8 @@ def settings_for(db_url: str, tmp: Path, axis_url: str, sink_port: int) -> Setti
 
 
 def settings_toml(s: Settings) -> str:
-    return f"""database_url = "{s.database_url}"
+    return f"""profile = "{s.profile}"
+database_url = "{s.database_url}"
 blob_dir = "{s.blob_dir}"
 directory_file = "{s.directory_file}"
 bridge_organ = "{s.bridge_organ}"
@@ -69,10 +71,14 @@ port = {s.smtp_in.port}
 port = {s.smtp_out.port}
 [api]
 port = {s.api.port}
+secure_cookies = {str(s.api.secure_cookies).lower()}
+[checks]
+clamd_enabled = {str(s.checks.clamd_enabled).lower()}
+sender_auth = {str(s.checks.sender_auth).lower()}
 [axis]
 base_url = "{s.axis.base_url}"
 system_id = "{s.axis.system_id}"
-secret = "{s.axis.secret}"
+secret = "{s.axis.secret.get_secret_value()}"
 simulator = false
 poll_interval = {s.axis.poll_interval}
 [outbox]

@@ -28,7 +28,12 @@ UNLINKED = "Tài khoản chưa được liên kết"
 
 @pytest.fixture
 async def webhook_bridge(
-    db_url: str, tmp_path: Path, axis: AxisSimulator, mail_sink: Any, fake_bot_api: FakeBotApi
+    db_url: str,
+    tmp_path: Path,
+    axis: AxisSimulator,
+    mail_sink: Any,
+    fake_bot_api: FakeBotApi,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[RunningBridge]:
     """Settings read like in production: the [bot] section from a TOML file, the secret from the environment."""
     base = settings_for(db_url, tmp_path, axis.base_url, mail_sink.port)
@@ -49,8 +54,9 @@ digest_times = []
 """,
         encoding="utf-8",
     )
-    s = load_settings(config, env={"EDOC_BOT__WEBHOOK_SECRET": SECRET})
-    assert (s.bot.mode, s.bot.webhook_url, s.bot.webhook_secret) == ("webhook", webhook_url, SECRET)
+    monkeypatch.setenv("EDOC_BOT__WEBHOOK_SECRET", SECRET)
+    s = load_settings(config)
+    assert (s.bot.mode, s.bot.webhook_url, s.bot.webhook_secret.get_secret_value()) == ("webhook", webhook_url, SECRET)
     running = await start_bridge(s)
     yield running
     await running.shutdown()

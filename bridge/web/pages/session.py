@@ -26,7 +26,8 @@ def router(bridge: Any) -> APIRouter:
         if session is None:
             return back("/web/login", "Sai tên đăng nhập hoặc mật khẩu")
         resp = RedirectResponse("/web/", status_code=303)
-        resp.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="strict", path="/")
+        secure = bridge.settings.api.secure_cookies  # production: HTTPS only (the TLS reverse proxy)
+        resp.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="strict", path="/", secure=secure)
         return resp
 
     @r.post("/logout")

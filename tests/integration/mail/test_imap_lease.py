@@ -12,10 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bridge.mailboxes import MailboxHealth, run_mailbox
-from bridge.settings import Imap
 from storage.engine import make_engine
 from storage.locks import lock_key
 from tests.fixtures.dovecot import ImapAccount
+from tests.fixtures.settings import base_settings
 from tests.integration.mail.test_imap import MemorySink, config, mail, until, until_flags
 
 pytestmark = pytest.mark.dovecot
@@ -59,7 +59,9 @@ async def processes(db_url: str) -> AsyncIterator[tuple[Process, Process]]:
 
 
 def start(p: Process, account: ImapAccount, lease_retry: float) -> None:
-    settings = Imap(idle=True, poll_interval=0.5, lease_retry=lease_retry, lease_check=0.3)
+    settings = base_settings().imap.model_copy(
+        update={"idle": True, "poll_interval": 0.5, "lease_retry": lease_retry, "lease_check": 0.3}
+    )
     cfg = config(account)
     p.health.name = cfg.name
     p.task = asyncio.create_task(run_mailbox(p.engine, cfg, p.sink, settings, p.health, p.stop))

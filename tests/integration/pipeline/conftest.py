@@ -18,6 +18,7 @@ from core.document import Document
 from core.inbound import Channel
 from tests.e2e.harness import DIRECTORY
 from tests.fixtures.clamd import ClamdServer
+from tests.fixtures.settings import base_settings
 from tests.integration.pipeline.documents import Signers, signers
 
 
@@ -51,7 +52,7 @@ class Checked:
 
 
 def checked_settings(db_url: str, tmp: Path, clamd: ClamdServer | None, root_pem: Path) -> Settings:
-    s = Settings(database_url=db_url, blob_dir=str(tmp / "blobs"), bridge_organ="000.00.01.H61")
+    s = base_settings(database_url=db_url, blob_dir=str(tmp / "blobs"), bridge_organ="000.00.01.H61")
     s.checks.clamd_enabled = clamd is not None
     if clamd is not None:
         s.checks.clamd_host, s.checks.clamd_port, s.checks.clamd_timeout = clamd.host, clamd.port, 10

@@ -20,11 +20,12 @@ from signing.signatures import PdfSignatureValidator
 from storage.migrate import upgrade
 from tests.e2e.harness import DIRECTORY
 from tests.fixtures.pdfs import make_official_pdf
+from tests.fixtures.settings import base_settings
 from tests.integration.pipeline.documents import signers, tan_hoa_document
 
 
 def _settings(tmp: Path, processes: int = 0) -> Settings:
-    s = Settings(database_url=f"sqlite+aiosqlite:///{tmp}/db.sqlite3", blob_dir=str(tmp / "blobs"))
+    s = base_settings(database_url=f"sqlite+aiosqlite:///{tmp}/db.sqlite3", blob_dir=str(tmp / "blobs"))
     root = tmp / "root.pem"
     root.write_bytes(signers().pki.root.cert_pem)
     s.checks.trust_roots, s.checks.analysis_processes = [str(root)], processes

@@ -76,9 +76,9 @@ def test_the_message_id_is_read_from_the_header_block_only() -> None:
 
 async def test_workers_give_way_while_mail_arrives(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from bridge.bootstrap import Bridge
-    from bridge.settings import Settings
+    from tests.fixtures.settings import base_settings
 
-    settings = Settings()
+    settings = base_settings()
     settings.outbox.intake_yield = 0.3
     bridge = Bridge(settings, _deps(engine, tmp_path), engine, OutboxQueue(engine))
     loop = asyncio.get_running_loop()

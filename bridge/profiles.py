@@ -1,0 +1,175 @@
+"""What must hold before the service starts. Production fails closed: every safeguard the regulation and an
+operator rely on is required, each refusal one Vietnamese line naming the setting. The demo profile (`make run`)
+runs without them and says so on every page and receipt. Ports are checked in both, before migrations run."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import socket
+import ssl
+from pathlib import Path
+
+from bridge.settings import DEMO_SECRETS, Settings
+
+MIN_SECRET = 16
+DEMO_TRUST = Path(__file__).resolve().parent.parent / "config" / "trust"
+
+
+class StartupRefused(Exception):
+    """The service must not start; `problems`: one Vietnamese line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def production_problems(s: Settings) -> list[str]:
+    """What production lacks, without touching the network (see `startup_problems` for clamd and ports)."""
+    if s.demo:
+        return []
+    found = [*_checks(s), *_axis(s)]
+    if s.database_url.startswith("sqlite") and not s.allow_sqlite:
+        found.append("database_url là SQLite: chế độ production cần PostgreSQL (hoặc allow_sqlite = true cho một máy).")
+    if s.smtp_in.enabled:
+        found += _smtp_tls(s)
+    if not s.api.secure_cookies:
+        found.append("api.secure_cookies = false: chế độ production chỉ gửi cookie phiên qua HTTPS (đặt true).")
+    return [f'Không khởi động (profile = "production"): {p}' for p in found]
+
+
+def _checks(s: Settings) -> list[str]:
+    c, found = s.checks, []
+    if not c.clamd_enabled:
+        found.append("checks.clamd_enabled = false: văn bản phải được quét virus trước khi tiếp nhận.")
+    if not c.trust_roots:
+        found.append("checks.trust_roots trống: chữ ký số phải được kiểm tra với chứng thư gốc tin cậy.")
+    demo = {p.read_bytes() for p in DEMO_TRUST.glob("demo-*.pem")}
+    for name in [*c.trust_roots, *c.intermediates]:
+        path = Path(name)
+        if not path.is_file():
+            found.append(f"checks: không có tệp chứng thư {name}.")
+        elif path.read_bytes() in demo:
+            found.append(f"checks: {name} là chứng thư THỬ NGHIỆM (config/trust/demo-*), không dùng cho production.")
+    if not c.sender_auth:
+        found.append("checks.sender_auth = false: phải xác thực người gửi (DKIM/SPF).")
+    return found
+
+
+def _axis(s: Settings) -> list[str]:
+    a, found = s.axis, []
+    if a.simulator:
+        found.append("axis.simulator = true: trục mô phỏng chỉ dùng trong chế độ demo.")
+    if not a.base_url.startswith(("https://", "http://")):
+        found.append(f"axis.base_url = {a.base_url!r}: cần địa chỉ thật của trục liên thông.")
+    secret = a.secret.get_secret_value()
+    if secret in DEMO_SECRETS or len(secret) < MIN_SECRET:
+        found.append(f"axis.secret trống, là giá trị mẫu hoặc ngắn hơn {MIN_SECRET} ký tự: cần khóa thật của trục.")
+    return found
+
+
+def _smtp_tls(s: Settings) -> list[str]:
+    t = s.smtp_in
+    if t.tls_opt_out:
+        if _loopback(t.host):
+            return []
+        return [f"smtp_in.tls_opt_out chỉ được dùng khi smtp_in.host là địa chỉ loopback (đang là {t.host!r})."]
+    if not (t.tls_cert and t.tls_key):
+        return [
+            "smtp_in: chưa có tls_cert/tls_key (STARTTLS); hoặc tls_opt_out = true khi chỉ relay trên cùng máy gửi vào."
+        ]
+    if not t.require_tls:
+        return ["smtp_in.require_tls = false: chế độ production bắt buộc STARTTLS trước MAIL FROM."]
+    return []
+
+
+def tls_problems(s: Settings) -> list[str]:
+    """In both profiles: a configured certificate must load with its key."""
+    t = s.smtp_in
+    if not (t.tls_cert or t.tls_key):
+        return ["Không khởi động: smtp_in.tls_port cần tls_cert và tls_key."] if t.tls_port else []
+    if not (t.tls_cert and t.tls_key):
+        return ["Không khởi động: smtp_in cần cả tls_cert lẫn tls_key."]
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(t.tls_cert, t.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        return [f"Không khởi động: smtp_in.tls_cert/tls_key ({t.tls_cert}, {t.tls_key}) không dùng được: {exc}."]
+    return []
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+CLAMD_PING_WITHIN = 5.0  # seconds
+
+
+async def unreachable(s: Settings) -> list[str]:
+    """Production needs clamd answering now, not at the first document."""
+    if s.demo or not s.checks.clamd_enabled:
+        return []
+    from signing.clamav import ClamdScanner
+
+    c = s.checks
+    try:
+        scanner = ClamdScanner(c.clamd_host, c.clamd_port, timeout=CLAMD_PING_WITHIN)
+        if await asyncio.wait_for(scanner.ping(), CLAMD_PING_WITHIN):
+            return []
+    except (OSError, TimeoutError):
+        pass
+    return [f"Không khởi động: clamd không trả lời tại {c.clamd_host}:{c.clamd_port} (checks.clamd_host/clamd_port)."]
+
+
+def listeners(s: Settings) -> list[tuple[str, str, int]]:
+    """(component, host, port) of everything this process listens on."""
+    found = []
+    if s.smtp_in.enabled:
+        found.append(("SMTP nhận thư (smtp_in.port)", s.smtp_in.host, s.smtp_in.port))
+        if s.smtp_in.tls_port:
+            found.append(("SMTP TLS (smtp_in.tls_port)", s.smtp_in.host, s.smtp_in.tls_port))
+    if s.api.enabled:
+        found.append(("API và bảng điều khiển (api.port)", s.api.host, s.api.port))
+    if s.axis.simulator:
+        found.append(("trục mô phỏng (axis.simulator_port)", s.axis.simulator_host, s.axis.simulator_port))
+    return found
+
+
+def ports_in_use(s: Settings) -> list[str]:
+    found = []
+    for component, host, port in listeners(s):
+        if (why := _bind_problem(host, port)) is not None:
+            found.append(f"Không khởi động: {component}: {why}")
+    return found
+
+
+def _bind_problem(host: str, port: int) -> str | None:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"không phân giải được địa chỉ {host!r}: {exc.strerror}."
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's servers do
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"cổng {host}:{port} đang được một chương trình khác dùng."
+            return f"không mở được {host}:{port}: {exc.strerror}."
+    return None
+
+
+async def startup_problems(s: Settings) -> list[str]:
+    """Everything that stops a start, found before migrations run or anything listens."""
+    return [*production_problems(s), *tls_problems(s), *ports_in_use(s), *await unreachable(s)]
+
+
+async def refuse_unsafe(s: Settings) -> None:
+    if problems := await startup_problems(s):
+        raise StartupRefused(problems)

@@ -1,0 +1,186 @@
+"""Leases that cannot run out under a working job (SQLite and PostgreSQL): a heartbeat renews a running job's
+claim, unstarted jobs are given back, a worker that lost its claim stops and its writes roll back, a dead
+worker's job is taken over as soon as its short lease has passed, jobs sharing an order key run in order."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bridge.services.deps import Deps
+from bridge.worker import Lease, OutboxWorker, RetryPolicy
+from core.records import OutboxJob, OutboxState
+from storage.blobs import FileBlobStore
+from storage.outbox_queue import OutboxQueue
+from storage.tables import outbox
+from storage.uow import SqlUnitOfWork
+
+FAST = Lease(duration=0.6, heartbeat=0.1)
+
+
+def _deps(engine: AsyncEngine, tmp_path: Path) -> Deps:
+    return Deps(uow=lambda: SqlUnitOfWork(engine), blobs=FileBlobStore(tmp_path / "blobs"), axis=None, mail=None)  # type: ignore[arg-type]
+
+
+async def _enqueue(deps: Deps, *keys: str, kind: str = "test", order_key: str = "") -> None:
+    async with deps.uow() as uow:
+        for key in keys:
+            assert await uow.outbox.enqueue(kind, {"key": key}, f"{kind}:{key}", order_key=order_key)
+        await uow.commit()
+
+
+async def _complete(deps: Deps, job: OutboxJob) -> None:
+    async with deps.uow() as uow:
+        await uow.outbox.complete(job.id)
+        await uow.commit()
+
+
+async def _steal(engine: AsyncEngine, job_id: int) -> None:
+    """Another worker has taken the job over (as after an expired lease)."""
+    async with engine.begin() as conn:
+        await conn.execute(sa.update(outbox).where(outbox.c.id == job_id).values(locked_by="worker-other"))
+
+
+async def test_a_job_running_far_longer_than_its_lease_is_never_taken_over(engine: AsyncEngine, tmp_path: Path) -> None:
+    deps, queue = _deps(engine, tmp_path), OutboxQueue(engine)
+    await _enqueue(deps, "slow")
+    runs: list[str] = []
+    stop = asyncio.Event()
+
+    async def slow(deps: Deps, job: OutboxJob) -> None:  # the peer answers after 5 leases
+        runs.append(job.payload["key"])
+        await asyncio.sleep(FAST.duration * 5)
+        await _complete(deps, job)
+        stop.set()
+
+    workers = [OutboxWorker(deps, queue, {"test": slow}, RetryPolicy(), idle_sleep=0.02, lease=FAST) for _ in "ab"]
+    await asyncio.wait_for(asyncio.gather(*(w.run(stop) for w in workers)), 30)
+    [job] = await queue.list()
+    assert runs == ["slow"] and job.state is OutboxState.DONE and job.attempts == 1
+
+
+async def test_unstarted_jobs_are_given_back_at_the_first_heartbeat(engine: AsyncEngine, tmp_path: Path) -> None:
+    deps, queue = _deps(engine, tmp_path), OutboxQueue(engine)
+    await _enqueue(deps, "slow", "next-1", "next-2")
+    by: dict[str, str] = {}
+    done, slow_started = asyncio.Event(), asyncio.Event()
+    stop = asyncio.Event()
+
+    async def handler(deps: Deps, job: OutboxJob) -> None:
+        key = job.payload["key"]
+        by[key] = job.locked_by or ""
+        slow_started.set()
+        if key == "slow":
+            await done.wait()  # held until the other worker has run both of the rest
+        await _complete(deps, job)
+        if len(by) == 3:
+            done.set()
+
+    first = OutboxWorker(deps, queue, {"test": handler}, RetryPolicy(), lease=FAST)
+    second = OutboxWorker(deps, queue, {"test": handler}, RetryPolicy(), idle_sleep=0.02, lease=FAST)
+    running = asyncio.create_task(first.run_once())  # claims all three, starts "slow"
+    await asyncio.wait_for(slow_started.wait(), 10)
+    helper = asyncio.create_task(second.run(stop))
+    await asyncio.wait_for(running, 30)
+    stop.set()
+    await helper
+    assert by == {"slow": first.id, "next-1": second.id, "next-2": second.id}
+    jobs = await queue.list()
+    assert {(j.state, j.attempts) for j in jobs} == {(OutboxState.DONE, 1)}  # given back: not counted as tries
+
+
+async def test_a_worker_that_lost_its_claim_stops_and_leaves_the_job_to_its_holder(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    deps, queue = _deps(engine, tmp_path), OutboxQueue(engine)
+    await _enqueue(deps, "taken")
+    started, stopped = asyncio.Event(), asyncio.Event()
+
+    async def handler(deps: Deps, job: OutboxJob) -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()  # a call that never answers
+        except asyncio.CancelledError:
+            stopped.set()
+            raise
+
+    worker = OutboxWorker(deps, queue, {"test": handler}, RetryPolicy(), lease=FAST)
+    running = asyncio.create_task(worker.run_once())
+    await asyncio.wait_for(started.wait(), 10)
+    [job] = await queue.list()
+    await _steal(engine, job.id)
+    assert await asyncio.wait_for(running, 10) == 1
+    assert stopped.is_set()
+    [job] = await queue.list()
+    assert (job.state, job.locked_by) == (OutboxState.DOING, "worker-other")  # untouched by the loser
+
+
+async def test_completing_after_the_claim_was_lost_rolls_back_the_jobs_effects(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    deps, queue = _deps(engine, tmp_path), OutboxQueue(engine)
+    await _enqueue(deps, "fenced")
+
+    async def handler(deps: Deps, job: OutboxJob) -> None:
+        await _steal(engine, job.id)  # the lease ran out while the handler did its I/O
+        async with deps.uow() as uow:
+            await uow.outbox.enqueue("effect", {}, "effect:1")
+            await uow.outbox.complete(job.id)
+            await uow.commit()
+
+    worker = OutboxWorker(deps, queue, {"test": handler}, RetryPolicy(), lease=FAST)
+    assert await worker.run_once() == 1
+    jobs = await queue.list()
+    assert [(j.kind, j.state, j.locked_by) for j in jobs] == [("test", OutboxState.DOING, "worker-other")]
+
+
+async def test_a_dead_workers_job_is_taken_over_once_its_short_lease_has_passed(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    deps, queue = _deps(engine, tmp_path), OutboxQueue(engine)
+    await _enqueue(deps, "orphan")
+    [claimed] = await queue.claim("worker-dead", lease=timedelta(seconds=FAST.duration))  # then it died
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    ran = asyncio.Event()
+
+    async def handler(deps: Deps, job: OutboxJob) -> None:
+        await _complete(deps, job)
+        ran.set()
+
+    stop = asyncio.Event()
+    worker = OutboxWorker(deps, queue, {"test": handler}, RetryPolicy(), idle_sleep=0.05, lease=FAST)
+    task = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(ran.wait(), 10)
+    waited = loop.time() - started
+    stop.set()
+    await task
+    [job] = await queue.list()
+    assert job.id == claimed.id and (job.state, job.attempts) == (OutboxState.DONE, 2)
+    assert FAST.duration * 0.9 <= waited < FAST.duration + 3  # the lease, not a fixed minute
+
+
+async def test_jobs_sharing_an_order_key_run_one_after_the_other(engine: AsyncEngine, tmp_path: Path) -> None:
+    deps, queue = _deps(engine, tmp_path), OutboxQueue(engine)
+    await _enqueue(deps, "relay", kind="first", order_key="doc:1")
+    await _enqueue(deps, "status", kind="second", order_key="doc:1")
+    await _enqueue(deps, "other", kind="second", order_key="doc:2")
+    [first, other] = await queue.claim("w1", limit=10)  # doc:1's status waits for its relay
+    assert (first.kind, other.payload["key"]) == ("first", "other")
+    assert await queue.claim("w2", limit=10) == []
+    async with deps.uow() as uow:
+        await uow.outbox.bury(first.id, "trục từ chối")  # a dead relay still holds the status back
+        await uow.commit()
+    assert await queue.claim("w2", limit=10) == []
+    assert await queue.requeue(first.id)
+    [again] = await queue.claim("w2", limit=10)
+    assert again.id == first.id
+    async with deps.uow() as uow:
+        await uow.outbox.complete(again.id)
+        await uow.commit()
+    [status] = await queue.claim("w2", limit=10)
+    assert status.payload["key"] == "status"
