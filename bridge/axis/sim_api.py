@@ -90,26 +90,32 @@ class VxpOperations:
         return {"DocId": send_id}
 
     async def _getReceivedEdocList(
-        self, _system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
+        self, system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
     ) -> dict[str, Any]:
         message_type = param(params, "messagetype") or "edoc"
+        # A node never gets its own sends back, even for an organ it serves itself (the demo's catch-all node
+        # would otherwise receive every status it sends and record it twice).
         waiting = [
             p
             for p in self._store.all()
-            if p.message_type == message_type and p.status != "done" and system.serves(p.to_code)
+            if p.message_type == message_type
+            and p.status != "done"
+            and system.serves(p.to_code)
+            and p.sender_system != system_id
         ]
         return {"data": [_listed(p) for p in waiting]}
 
     async def _getEdoc(
         self, _system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
     ) -> dict[str, Any]:
-        packet = self._delivery(system, params)
+        packet = self._delivery(system, params, "docId")
         return {"data": base64.b64encode(packet.body).decode("ascii")}
 
     async def _updateStatus(
         self, _system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
     ) -> dict[str, Any]:
-        packet, status = self._delivery(system, params), param(params, "status")
+        # Bkav's long-lived SDK instance sends `docid` here and `docId` in getEdoc, and keeps both: prefer ours.
+        packet, status = self._delivery(system, params, "docid"), param(params, "status")
         if status not in DELIVERY_STATUSES - {INITIAL}:
             raise AxisFail("400", f"status không hợp lệ: {status!r} (done, fail, processing)")
         await self._store.mark(packet.doc_id, status)
@@ -128,8 +134,8 @@ class VxpOperations:
         ]
         return {"data": [_sent(p) for p in sent]}
 
-    def _delivery(self, system: SimSystem, params: dict[str, str]) -> SimPacket:
-        doc_id = param(params, "docId")
+    def _delivery(self, system: SimSystem, params: dict[str, str], name: str) -> SimPacket:
+        doc_id = param(params, name)
         packet = self._store.get(doc_id) if doc_id else None
         if packet is None or not system.serves(packet.to_code):  # someone else's mail looks like no mail
             raise AxisFail("404", f"Không tìm thấy văn bản {doc_id!r}")
@@ -137,7 +143,7 @@ class VxpOperations:
 
 
 def param(params: dict[str, str], name: str) -> str:
-    """The SDK spells some keys inconsistently (docId / docid)."""
+    """The SDK's users spell some keys inconsistently (docId / docid): the exact spelling first, then any."""
     if name in params:
         return params[name]
     lowered = name.lower()

@@ -13,7 +13,7 @@ import json
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
@@ -82,12 +82,18 @@ class PacketStore:
         message_type: str,
         title: str = "",
         notation: str = "",
+        doc_ids: Sequence[str] = (),
     ) -> tuple[str, list[SimPacket]]:
+        """`doc_ids`: the receivers' docIds, one per recipient (a test replaying recorded calls); else new UUIDs."""
+        recipients = tuple(recipients)
+        if doc_ids and (len(doc_ids) != len(recipients) or any(d in self._packets for d in doc_ids)):
+            raise ValueError("doc_ids must be new and one per recipient")
+        ids = list(doc_ids) or [str(uuid.uuid4()) for _ in recipients]
         sha = hashlib.sha256(body).hexdigest()
         send_id = str(uuid.uuid4())
         added = [
             SimPacket(
-                doc_id=str(uuid.uuid4()),
+                doc_id=doc_id,
                 send_id=send_id,
                 sender_system=sender_system,
                 from_code=from_code,
@@ -99,7 +105,7 @@ class PacketStore:
                 notation=notation,
                 body=body,
             )
-            for organ in recipients
+            for organ, doc_id in zip(recipients, ids, strict=True)
         ]
         for packet in added:
             self._packets[packet.doc_id] = packet

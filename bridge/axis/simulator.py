@@ -13,7 +13,7 @@ import binascii
 import contextlib
 import socket
 from collections import Counter
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from os import PathLike
@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bridge.axis.routing import UnroutablePacket, route, sender
-from bridge.axis.signing import DEFAULT_MAX_SKEW, SignatureError, verify_headers
+from bridge.axis.signing import SignatureError, SignedRequest, file_from_body, verify_request
 from bridge.axis.sim_api import (
     API_OPERATIONS,
     MESSAGE_TYPES,
@@ -36,6 +36,7 @@ from bridge.axis.sim_api import (
     as_system,
 )
 from bridge.axis.sim_store import PacketStore, SimPacket
+from core.ports import Clock
 
 __all__ = ["API_OPERATIONS", "AxisSimulator", "SimMode", "SimPacket", "SimSystem"]
 
@@ -83,16 +84,19 @@ class AxisSimulator:
         port: int = 0,
         *,
         data_dir: str | PathLike[str] | None = None,
-        max_skew: timedelta = DEFAULT_MAX_SKEW,
+        max_age: timedelta | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        clock: Clock | None = None,
     ) -> None:
+        """`max_age`: refuse requests whose XroadVnpt-timestamp is further than this from now (None: never; the
+        SDK stamps an instance once and long-lived instances keep that stamp for months)."""
         self.systems = {sid: as_system(spec) for sid, spec in systems.items()}
         self.host, self._port = host, port
         self.mode = SimMode()
         self.calls: Counter[str] = Counter()  # API calls per operation, including refused ones
         self._store = PacketStore(data_dir)
         self._operations = VxpOperations(self._store)
-        self._max_skew, self._max_body = max_skew, max_body
+        self._max_age, self._max_body, self._clock = max_age, max_body, clock
         self._loaded = False
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -196,8 +200,10 @@ class AxisSimulator:
         message_type: str = "edoc",
         to: str | Iterable[str] | None = None,
         from_code: str | None = None,
+        doc_ids: Sequence[str] = (),
     ) -> list[str]:
-        """Play another node: deliver `packet` (routed from its XML unless `to` is given); returns the docIds."""
+        """Play another node: deliver `packet` (routed from its XML unless `to` is given); returns the docIds
+        (`doc_ids` chooses them, one per recipient)."""
         _check_message_type(message_type)
         if to is None:
             found = await asyncio.to_thread(route, packet, message_type)
@@ -207,7 +213,12 @@ class AxisSimulator:
             scanned_from = "" if from_code is not None else await asyncio.to_thread(_sender_or_blank, packet)
         from_code = scanned_from if from_code is None else from_code
         _, added = await self._store.add(
-            packet, sender_system="", from_code=from_code, recipients=recipients, message_type=message_type
+            packet,
+            sender_system="",
+            from_code=from_code,
+            recipients=recipients,
+            message_type=message_type,
+            doc_ids=doc_ids,
         )
         return [p.doc_id for p in added]
 
@@ -247,16 +258,23 @@ class AxisSimulator:
             if self.mode.down:
                 raise AxisFail("503", "Trục liên thông tạm ngừng (giả lập)", 503)
             body = await self._read_body(request)
-            try:
-                signed = verify_headers(request.headers, self._secret_for, body=body, max_skew=self._max_skew)
-            except SignatureError as exc:
-                raise AxisFail("401", f"Xác thực yêu cầu thất bại: {exc}", 401) from exc
+            signed = self._verify(request)
+            if op == "sendEdoc":
+                body = _announced_file(signed, body)
             self._maybe_fail(op)
             system = self.systems[signed.system_id]
             answer = await self._operations.call(op, signed.system_id, system, signed.params, body)
         except AxisFail as fail:
             return JSONResponse(fail.answer(), status_code=fail.http_status)
         return JSONResponse(answer)
+
+    def _verify(self, request: Request) -> SignedRequest:
+        raw = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
+        now = self._clock.now() if self._clock is not None else None
+        try:
+            return verify_request(raw, self._secret_for, now=now, max_age=self._max_age)
+        except SignatureError as exc:
+            raise AxisFail("401", f"Xác thực yêu cầu thất bại: {exc}", 401) from exc
 
     def _secret_for(self, system_id: str) -> str | None:
         system = self.systems.get(system_id)
@@ -333,6 +351,15 @@ class AxisSimulator:
                 code=str(changes.get("fail_code", "-1")),
                 desc=changes.get("fail_desc"),
             )
+
+
+def _announced_file(signed: SignedRequest, body: bytes) -> bytes:
+    """The packet a sendEdoc carries: the body (minus the SDK's trailing CRLF) whose SHA-256 is the signed hash-file."""
+    announced = signed.params.get("hash-file", "")
+    file = file_from_body(body, announced) if announced else None
+    if file is None:
+        raise AxisFail("401", "Xác thực yêu cầu thất bại: XroadVnpt-hash-file không khớp nội dung gói tin", 401)
+    return file
 
 
 def _sender_or_blank(packet: bytes) -> str:

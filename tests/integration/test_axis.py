@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bridge.axis.client import AxisAuthFailed, VxpAxisClient
-from bridge.axis.signing import VIETNAM_TIME, sign_headers
+from bridge.axis.signing import VIETNAM_TIME, SdkInstance, format_timestamp
 from bridge.axis.simulator import AxisSimulator
 from core.ports import AxisItem, AxisRejected, AxisUnavailable
 from tests.fixtures.axis_fixtures import (
@@ -193,37 +193,61 @@ async def test_wrong_secret_is_refused_as_auth_failure(axis_sim: AxisSimulator) 
     assert axis_sim.packets() == []
 
 
-def _signed(path_params: dict[str, str], body: bytes | None = None, **kw: object) -> dict[str, str]:
-    return sign_headers(BRIDGE_SYSTEM, BRIDGE_SECRET, path_params, body=body, **kw)  # type: ignore[arg-type]
+def _signed(
+    op: str, params: dict[str, str], file: bytes | None = None, *, at: datetime | None = None
+) -> tuple[list[tuple[str, str]], bytes]:
+    stamp = format_timestamp(at or datetime.now(VIETNAM_TIME))
+    request = SdkInstance(BRIDGE_SYSTEM, BRIDGE_SECRET, stamp).request(op, params, file)
+    return request.headers, request.body
 
 
-async def _post(sim: AxisSimulator, path: str, headers: dict[str, str], body: bytes = b"") -> httpx.Response:
+async def _post(sim: AxisSimulator, path: str, headers: list[tuple[str, str]], body: bytes = b"") -> httpx.Response:
     async with httpx.AsyncClient(base_url=sim.base_url) as http:
         return await http.post(path, content=body, headers=headers)
+
+
+def _swap(headers: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
+    return [(k, value if k == name else v) for k, v in headers]
 
 
 async def test_tampered_requests_get_401_fail(axis_sim: AxisSimulator) -> None:
     packet = edoc_packet(OUR_DEPT, [PEER_DEPT])
     params = {"from": OUR_DEPT, "servicetype": "eDoc", "messagetype": "edoc"}
-    good = _signed(params, packet)
-    assert (await _post(axis_sim, "/sendEdoc", good, packet)).status_code == 200
+    good, body = _signed("sendEdoc", params, packet)
+    assert (await _post(axis_sim, "/sendEdoc", good, body)).status_code == 200
 
-    bad_hash = {**good, "XroadVnpt-hash-header": "0" * 64}
-    swapped_header = {**good, "XroadVnpt-from": OUR_PROVINCE}  # signed JSON still says OUR_DEPT
-    other_body = packet.replace(b"edXML:Subject>", b"edXML:Content>")
-    stale = _signed(params, packet, now=datetime.now(VIETNAM_TIME) - timedelta(minutes=10))
-    unsigned = {k: v for k, v in good.items() if k != "XroadVnpt-hash-header"}
-    for headers, body in [
-        (bad_hash, packet),
-        (swapped_header, packet),
+    bad_hash = _swap(good, "XroadVnpt-hash-header", "0" * 64)
+    swapped_header = _swap(good, "XroadVnpt-from", OUR_PROVINCE)  # signed JSON still says OUR_DEPT
+    other_body = body.replace(b"edXML:Subject>", b"edXML:Content>")
+    unsigned = [(k, v) for k, v in good if k != "XroadVnpt-hash-header"]
+    no_hash_file, no_file_body = _signed("getEdoc", {"docId": "x"})
+    for headers, sent in [
+        (bad_hash, body),
+        (swapped_header, body),
         (good, other_body),
-        (stale, packet),
-        (unsigned, packet),
+        (unsigned, body),
+        (no_hash_file, body),  # a sendEdoc that announces no file
     ]:
-        response = await _post(axis_sim, "/sendEdoc", headers, body)
+        response = await _post(axis_sim, "/sendEdoc", headers, sent)
         assert response.status_code == 401
-        assert response.json()["status"] == "FAIL" and response.json()["ErrorCode"] == "401"
+        answer = response.json()
+        assert (answer["status"], answer["ErrorCode"]) == ("FAIL", "401") and answer["ErrorDesc"]
+    assert no_file_body == b"{}"
     assert axis_sim.send_count(sha(packet)) == 1
+
+
+async def test_freshness_window_is_a_setting(axis_sim: AxisSimulator) -> None:
+    packet = edoc_packet(OUR_DEPT, [PEER_DEPT])
+    params = {"from": OUR_DEPT, "servicetype": "eDoc", "messagetype": "edoc"}
+    months_ago = datetime.now(VIETNAM_TIME) - timedelta(days=90)
+    stale, body = _signed("sendEdoc", params, packet, at=months_ago)
+    # by default there is no window: a long-lived SDK instance keeps the stamp it was made with
+    assert (await _post(axis_sim, "/sendEdoc", stale, body)).status_code == 200
+    async with AxisSimulator(axis_systems(), max_age=timedelta(minutes=5)) as strict:
+        response = await _post(strict, "/sendEdoc", stale, body)
+        assert response.status_code == 401 and "timestamp" in response.json()["ErrorDesc"]
+        fresh, body = _signed("sendEdoc", params, packet)
+        assert (await _post(strict, "/sendEdoc", fresh, body)).status_code == 200
 
 
 async def test_get_sent_edoc_list_reports_each_receiver(
@@ -321,3 +345,17 @@ async def test_client_refuses_unknown_kinds_without_calling(
     with pytest.raises(ValueError):
         await axis_client.received("edocs")
     assert sum(axis_sim.calls.values()) == 0
+
+
+async def test_a_node_never_receives_its_own_sends() -> None:
+    """The demo's single catch-all node: what it sends is recorded as sent, never listed back to it."""
+    async with (
+        AxisSimulator({BRIDGE_SYSTEM: BRIDGE_SECRET}) as sim,
+        VxpAxisClient(sim.base_url, BRIDGE_SYSTEM, BRIDGE_SECRET) as client,
+    ):
+        doc_id = await client.send_edoc(OUR_DEPT, status_packet(OUR_DEPT, PEER_DEPT), "status")
+        await client.send_edoc(OUR_DEPT, edoc_packet(OUR_DEPT, [PEER_DEPT]))
+        assert await client.received("status") == [] and await client.received("edoc") == []
+        assert [row.to_code for row in await client.sent(doc_id, "status")] == [PEER_DEPT]
+        [incoming] = await sim.inject(status_packet(PEER_DEPT, OUR_DEPT), message_type="status")  # someone else
+        assert [item.doc_id for item in await client.received("status")] == [incoming]
