@@ -185,7 +185,9 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
         uow=lambda: SqlUnitOfWork(engine, clock),
         clock=clock,
         blobs=FileBlobStore(Path(settings.blob_dir)),
-        axis=VxpAxisClient(settings.axis.base_url, settings.axis.system_id, settings.axis.secret.get_secret_value()),
+        axis=VxpAxisClient(
+            settings.axis.base_url, settings.axis.system_id, settings.axis.secret.get_secret_value(), clock=clock
+        ),
         mail=_mail_sender(settings),
         parse_message=parsed_once(lambda raw: parse_message(raw, Channel.SMTP)),
         bridge_organ=settings.bridge_organ,

@@ -112,6 +112,7 @@ def axis_sim(
             host=settings.axis.simulator_host,
             port=port or settings.axis.simulator_port,
             data_dir=settings.axis.simulator_data_dir or None,
+            max_age=settings.axis.simulator_max_age,
         )
         await sim.start()
         typer.echo(f"Trục mô phỏng: {sim.base_url}")

@@ -45,6 +45,7 @@ async def simulator(settings: Settings) -> AsyncIterator[None]:
         host=settings.axis.simulator_host,
         port=settings.axis.simulator_port,
         data_dir=settings.axis.simulator_data_dir or None,
+        max_age=settings.axis.simulator_max_age,
     )
     await sim.start()
     log.info("axis simulator on %s", sim.base_url)

@@ -80,6 +80,11 @@ class Axis(Section):
     simulator_host: str
     simulator_port: Port
     simulator_data_dir: str
+    simulator_max_age: Seconds
+    signing_cert: str
+    signing_key: str
+    signing_key_password: SecretStr
+    require_signed_packets: bool
 
 
 class Api(Section):

@@ -84,18 +84,21 @@ class AxisSimulator:
         port: int = 0,
         *,
         data_dir: str | PathLike[str] | None = None,
-        max_age: timedelta | None = None,
+        max_age: timedelta | float | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         clock: Clock | None = None,
     ) -> None:
-        """`max_age`: refuse requests whose XroadVnpt-timestamp is further than this from now (None: never; the
-        SDK stamps an instance once and long-lived instances keep that stamp for months)."""
+        """`max_age` (seconds or a timedelta): refuse requests whose XroadVnpt-timestamp is further than this from
+        now; None or 0: never (the SDK stamps an instance once and long-lived instances keep that stamp for
+        months, so a real axis cannot be refusing old stamps)."""
         self.systems = {sid: as_system(spec) for sid, spec in systems.items()}
         self.host, self._port = host, port
         self.mode = SimMode()
         self.calls: Counter[str] = Counter()  # API calls per operation, including refused ones
         self._store = PacketStore(data_dir)
         self._operations = VxpOperations(self._store)
+        if isinstance(max_age, (int, float)):
+            max_age = timedelta(seconds=max_age) if max_age > 0 else None
         self._max_age, self._max_body, self._clock = max_age, max_body, clock
         self._loaded = False
         self._server: _EmbeddedServer | None = None

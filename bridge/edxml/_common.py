@@ -38,6 +38,10 @@ _ORG_FIELDS = {
     "Fax": "fax",
     "Website": "website",
 }
+# ResponseFor: the revocation sample (edoc_revocation.edxml) puts the date last; the per-code status samples
+# (status_*.edxml) put it before DocumentId (status.edxml disagrees with them; the per-code ones win).
+RESPONSE_FOR_ORDER_EDOC = ("OrganId", "Code", "DocumentId", "PromulgationDate")
+RESPONSE_FOR_ORDER_STATUS = ("OrganId", "Code", "PromulgationDate", "DocumentId")
 STAFF_ORDER_EDOC = ("Department", "Staff", "Email", "Mobile")
 STAFF_ORDER_STATUS = ("Department", "Staff", "Mobile", "Email")
 _STAFF_FIELDS = {"Department": "department", "Staff": "staff", "Email": "email", "Mobile": "mobile"}
@@ -65,14 +69,16 @@ def read_staff(e: Element | None) -> StaffInfo:
     return StaffInfo(**{attr: text(e, name) for name, attr in _STAFF_FIELDS.items()})
 
 
-def write_response_for(r: ResponseFor) -> Node:
-    return el(
-        P + "ResponseFor",
-        leaf(P + "OrganId", r.organ_id),
-        leaf(P + "Code", r.code),
-        leaf(P + "PromulgationDate", format_date(r.promulgation_date)) if r.promulgation_date else None,
-        leaf(P + "DocumentId", r.document_id),
-    )
+def write_response_for(r: ResponseFor, order: tuple[str, ...]) -> Node:
+    values = {
+        "OrganId": leaf(P + "OrganId", r.organ_id),
+        "Code": leaf(P + "Code", r.code),
+        "PromulgationDate": leaf(P + "PromulgationDate", format_date(r.promulgation_date))
+        if r.promulgation_date
+        else None,
+        "DocumentId": leaf(P + "DocumentId", r.document_id),
+    }
+    return el(P + "ResponseFor", *(values[name] for name in order))
 
 
 def read_response_for(e: Element | None, reader: Reader) -> ResponseFor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bridge.edxml import attachments as att
 from bridge.edxml._common import (
     ORG_ORDER_EDOC,
+    RESPONSE_FOR_ORDER_EDOC,
     STAFF_ORDER_EDOC,
     envelope,
     read_org,
@@ -120,7 +121,7 @@ def _message_header(p: EdocPacket) -> Node:
             leaf(P + "Direction", "true" if o.direction else "false"),
             el(P + "Appendixes", *leaves(P + "Appendix", o.appendixes)),
         ),
-        *(write_response_for(r) for r in p.response_for),
+        *(write_response_for(r, RESPONSE_FOR_ORDER_EDOC) for r in p.response_for),
         _opt_int("SteeringType", p.steering_type),
         el(P + "ToPlaces", *leaves(P + "Place", p.to_places)),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bridge.edxml._common import (
     ORG_ORDER_STATUS,
+    RESPONSE_FOR_ORDER_STATUS,
     STAFF_ORDER_STATUS,
     envelope,
     read_org,
@@ -28,7 +29,7 @@ def build_status(p: StatusPacket) -> bytes:
     header = el(
         P + "MessageHeader",
         write_org("From", p.from_, ORG_ORDER_STATUS),
-        write_response_for(p.response_for),
+        write_response_for(p.response_for, RESPONSE_FOR_ORDER_STATUS),
         write_staff(p.staff_info, STAFF_ORDER_STATUS),
         leaf(P + "StatusCode", StatusCode(p.status_code).value),
         leaf(P + "Description", p.description),
