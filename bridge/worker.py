@@ -245,7 +245,7 @@ class OutboxWorker:
 
 
 def handlers_for(extra: dict[str, Handler] | None = None) -> dict[str, Handler]:
-    from bridge.services import deliveries
+    from bridge.services import axis_intake, deliveries
     from bridge.services.inbound_routes import process_routed
     from bridge.services.notifications import handle_notify
     from bridge.services.relay import relay_document
@@ -253,5 +253,6 @@ def handlers_for(extra: dict[str, Handler] | None = None) -> dict[str, Handler]:
     # pipeline jobs are routed: axis packets and replies to deliveries first (bridge.services.inbound_routes);
     # receipts go out under the per-address daily cap (deliveries.capped_receipt wraps receipts.send_receipt)
     base: dict[str, Handler] = {jobs.PIPELINE: process_routed, jobs.RELAY: relay_document, **deliveries.handlers()}
+    base.update(axis_intake.handlers())  # the 02 answering an axis packet that could not be read
     base[jobs.NOTIFY] = handle_notify  # chat notifications (bridge.services.notifications)
     return {**base, **(extra or {})}

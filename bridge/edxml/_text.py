@@ -11,6 +11,7 @@ VN_TZ = timezone(timedelta(hours=7), "ICT")
 _YMD = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})")
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _TIME = re.compile(r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
+_MAX_STAMP = 64  # "yyyy/MM/dd HH:mm:ss.fff+hh:mm" with room for spaces; longer is not a date
 # XML 1.0 Char production: anything else cannot be carried in a packet at all.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -40,6 +41,8 @@ def _split(text: str) -> tuple[date, str] | None:
 
 def parse_timestamp(text: str) -> datetime | None:
     """yyyy/MM/dd, dd/MM/yyyy or yyyy-MM-dd, with or without a time and offset → aware local time."""
+    if len(text) > _MAX_STAMP:
+        return None
     split = _split(text.strip())
     if split is None:
         return None
@@ -54,15 +57,24 @@ def parse_timestamp(text: str) -> datetime | None:
         return None
     if offset is None:
         return naive.replace(tzinfo=VN_TZ)
-    return naive.replace(tzinfo=_offset(offset)).astimezone(VN_TZ)
+    zone = _offset(offset)
+    if zone is None:
+        return None
+    try:
+        return naive.replace(tzinfo=zone).astimezone(VN_TZ)
+    except OverflowError:  # 9999/12/31 23:59 at -23:59 is in year 10000 in Vietnam
+        return None
 
 
-def _offset(text: str) -> timezone:
+def _offset(text: str) -> timezone | None:
     if text == "Z":
         return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:  # +99:99 is no offset at all
+        return None
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def parse_date(text: str) -> date | None:
@@ -74,9 +86,12 @@ def parse_date(text: str) -> date | None:
     return split[0] if split else None
 
 
+_INT = re.compile(r"[+-]?[0-9]{1,18}")  # every field is a small count or code; 4,301 digits is a DoS on int()
+
+
 def parse_int(text: str) -> int | None:
     t = text.strip()
-    return int(t) if re.fullmatch(r"[+-]?[0-9]+", t) else None
+    return int(t) if _INT.fullmatch(t) else None
 
 
 def parse_bool(text: str) -> bool | None:

@@ -12,7 +12,7 @@ from bridge.edxml.model import EdxmlError
 
 ZIP = "application/zip"
 ZIP_MAGIC = b"PK\x03\x04"
-DEFAULT_MAX_UNZIPPED = 256 * 1024 * 1024  # per file
+DEFAULT_MAX_UNZIPPED = 256 * 1024 * 1024  # per file, and for all the files of one packet together
 _ZIP_TYPES = {ZIP, "application/x-zip-compressed", "application/x-zip", "multipart/x-zip"}
 # A fixed entry time keeps a packet built twice from the same data byte-identical.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -74,24 +74,36 @@ def decode_base64(text: str, name: str) -> bytes:
         raise EdxmlError(f"Nội dung tệp đính kèm «{name}» không phải base64 hợp lệ") from exc
 
 
-def _single_entry(raw: bytes, max_unzipped: int) -> bytes | None:
-    """The one file inside a VNPT-style wrapping; None when `raw` is some other zip."""
+def _single_entry(raw: bytes, name: str, max_unzipped: int) -> bytes | None:
+    """The one file inside a VNPT-style wrapping; None when `raw` is not a zip or is some other zip.
+
+    A zip that announces itself (a central directory is there) but cannot be read — names that are not UTF-8,
+    offsets pointing outside it, corrupt deflate data, an unknown method, a password — is a damaged attachment.
+    """
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            files = [i for i in zf.infolist() if not i.is_dir()]
-            if len(files) != 1:
-                return None
-            if files[0].file_size > max_unzipped:
-                raise EdxmlError(f"Tệp đính kèm giải nén quá lớn: {files[0].file_size} byte")
-            with zf.open(files[0]) as fh:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        return None
+    except Exception as exc:  # zipfile raises whatever its struct/seek/decode calls raise on lying headers
+        raise _damaged(name, exc) from exc
+    with archive:
+        files = [i for i in archive.infolist() if not i.is_dir()]
+        if len(files) != 1:
+            return None
+        if files[0].file_size > max_unzipped:
+            raise EdxmlError(f"Tệp đính kèm «{name}» giải nén quá lớn: {files[0].file_size} byte")
+        try:
+            with archive.open(files[0]) as fh:
                 data = fh.read(max_unzipped + 1)  # the header's size may lie
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, OSError):
-        return None
-    except RuntimeError:  # encrypted entry
-        return None
+        except Exception as exc:  # zlib.error, BadZipFile (CRC), EOFError, NotImplementedError, RuntimeError …
+            raise _damaged(name, exc) from exc
     if len(data) > max_unzipped:
-        raise EdxmlError(f"Tệp đính kèm giải nén quá lớn: hơn {max_unzipped} byte")
+        raise EdxmlError(f"Tệp đính kèm «{name}» giải nén quá lớn: hơn {max_unzipped} byte")
     return data
+
+
+def _damaged(name: str, exc: BaseException) -> EdxmlError:
+    return EdxmlError(f"Tệp đính kèm «{name}» bị hỏng, không giải nén được ({type(exc).__name__})")
 
 
 def unwrap(raw: bytes, name: str, declared_type: str, max_unzipped: int = DEFAULT_MAX_UNZIPPED) -> bytes:
@@ -105,7 +117,7 @@ def unwrap(raw: bytes, name: str, declared_type: str, max_unzipped: int = DEFAUL
         return raw
     if not is_zip_type(declared_type) and _is_container(guess_type(name)):
         return raw
-    inner = _single_entry(raw, max_unzipped)
+    inner = _single_entry(raw, name, max_unzipped)
     return raw if inner is None else inner
 
 

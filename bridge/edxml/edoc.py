@@ -47,6 +47,7 @@ from bridge.edxml.model import (
     ReplacementInfo,
     SignerInfo,
     TraceHeader,
+    guarded,
 )
 
 # ---------------------------------------------------------------- build
@@ -213,6 +214,7 @@ def _attachment(a: PacketAttachment) -> Node:
 # ---------------------------------------------------------------- parse
 
 
+@guarded
 def parse_edoc(
     data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_unzipped: int = att.DEFAULT_MAX_UNZIPPED
 ) -> EdocPacket:
@@ -288,11 +290,13 @@ def _read_other_info(o: Element | None, r: Reader) -> OtherInfo:
 def _read_bussiness(b: Element, r: Reader) -> Bussiness:
     raw_type = text(b, "BussinessDocType") or text(b, "BusinessDocType")
     value = parse_int(raw_type) if raw_type else 0
-    if value not in BussinessDocType._value2member_map_:
-        raise EdxmlError(f"Loại nghiệp vụ (BussinessDocType) không hợp lệ: {raw_type!r}")
+    try:
+        doc_type = BussinessDocType(value)
+    except ValueError:
+        raise EdxmlError(f"Loại nghiệp vụ (BussinessDocType) không hợp lệ: {raw_type[:40]!r}") from None
     info = kid_any(b, "BussinessDocumentInfo", "BusinessDocumentInfo")
     return Bussiness(
-        doc_type=BussinessDocType(value),
+        doc_type=doc_type,
         reason=text(b, "BussinessDocReason") or text(b, "BusinessDocReason"),
         paper=_int_or(r.typed(b, "Paper", parse_int, "Paper"), 0),
         document_id=text(b, "DocumentId"),
@@ -327,10 +331,13 @@ def _read_attachments(root: Element, max_unzipped: int) -> list[PacketAttachment
         refs.setdefault(_cid(text(ref, "ContentId")) or text(ref, "AttachmentName"), ref)
     out: list[PacketAttachment] = []
     seen: set[str] = set()
+    budget = max_unzipped  # for all the files together: many small zip bombs are one big one
     for a in (x for enc in descendants(root, "AttachmentEncoded") for x in kids(enc, "Attachment")):
         key = _cid(text(a, "ContentId")) or text(a, "AttachmentName")
         seen.add(key)
-        out.append(_read_attachment(a, refs.get(key), key, max_unzipped))
+        attachment = _read_attachment(a, refs.get(key), key, budget)
+        budget -= len(attachment.data)
+        out.append(attachment)
     missing = [text(refs[k], "AttachmentName") or k for k in refs if k not in seen]
     if missing:
         raise EdxmlError(f"Tệp đính kèm có trong danh mục nhưng thiếu nội dung: {', '.join(missing)}")

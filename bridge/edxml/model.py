@@ -7,17 +7,42 @@ the `cid:` prefix; the builder adds it. Timestamps read from a packet are aware,
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum
+from typing import ParamSpec, TypeVar
 
 from core.status import StatusCode
 
 NAMESPACE = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class EdxmlError(ValueError):
     """The bytes are not a usable edXML packet, or a packet cannot be written. Message in Vietnamese."""
+
+
+UNEXPECTED = "lỗi không lường trước"
+
+
+def guarded(parse: Callable[P, T]) -> Callable[P, T]:
+    """A parser of outside input raises EdxmlError and nothing else: a surprise from below (lxml, zipfile, int,
+    datetime …) becomes one too, so no hostile packet can stop the caller's loop. The fuzz target fails on
+    any error carrying UNEXPECTED, so each such path still gets its own fix and message."""
+
+    @functools.wraps(parse)
+    def safe(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return parse(*args, **kwargs)
+        except EdxmlError:
+            raise
+        except Exception as exc:
+            raise EdxmlError(f"Gói tin edXML không đọc được ({UNEXPECTED}: {type(exc).__name__})") from exc
+
+    return safe
 
 
 class BussinessDocType(IntEnum):

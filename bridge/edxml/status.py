@@ -17,7 +17,7 @@ from bridge.edxml._common import (
 from bridge.edxml._reader import DEFAULT_MAX_BYTES, Element, Reader, descendants, kid, parse_xml, text
 from bridge.edxml._text import format_timestamp, parse_timestamp
 from bridge.edxml._writer import P, el, leaf, serialize
-from bridge.edxml.model import EdxmlError, StatusPacket
+from bridge.edxml.model import EdxmlError, StatusPacket, guarded
 from core.status import StatusCode
 
 
@@ -47,6 +47,7 @@ def status_header(root: Element) -> Element | None:
     return None
 
 
+@guarded
 def parse_status(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> StatusPacket:
     return read_status(parse_xml(data, max_bytes))
 
@@ -72,4 +73,4 @@ def _status_code(raw: str) -> StatusCode:
     try:
         return StatusCode(code)
     except ValueError:
-        raise EdxmlError(f"Mã trạng thái không hợp lệ: {raw!r}") from None
+        raise EdxmlError(f"Mã trạng thái không hợp lệ: {raw[:40]!r}") from None

@@ -1,21 +1,29 @@
 """Packets from the axis for the agencies the bridge serves.
 
 Intake (the poller): getEdoc → the raw packet stored durably as an inbound item (channel AXIS, source_ref
-`axis:<docId>`, recipient = the served organ) with its processing job → only then updateStatus done. A packet
-that does not parse is stored too (for a person to look at) and answered updateStatus fail.
+`axis:<docId>`, recipient = the served organ) with its processing job → only then updateStatus done. Nothing is
+parsed here, so no packet, however hostile, can stop the poll: each item is taken on its own.
 Processing (the job, through process_inbound): parse; a new document is checked (the pipeline's attachment
 steps), registered in the agency's sổ đến, status 01 goes back and the delivery mail goes to its mailbox;
-revoke/update/replace go to bridge.services.recall. Status packets: 13 → recall, the others → apply_status.
+revoke/update/replace go to bridge.services.recall. A packet that does not parse stays stored as evidence with
+its error and is answered with status 02 and the reason (built once, sent by its own job).
+Status packets are parsed at once: 13 → recall, the others → apply_status; one that does not parse is stored
+as evidence (state failed, with the error) and acknowledged — never answered with a status (two systems could
+bounce refusals at each other forever).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import logging
 import uuid
+from typing import Any
 
-from bridge.edxml import BussinessDocType, EdocPacket, EdxmlError, parse_edoc, parse_status
-from bridge.edxml.mapping import DocumentFields, document_fields_from_packet
+from bridge.edxml import BussinessDocType, EdocPacket, EdxmlError, build_status, parse_edoc, parse_status
+from bridge.edxml.mapping import DocumentFields, document_fields_from_packet, status_packet
+from bridge.edxml.salvage import salvage_reference
 from bridge.pipeline.inspection import Directory, Inspection
 from bridge.pipeline.run import run_pipeline
 from bridge.pipeline.steps import STEPS
@@ -28,8 +36,8 @@ from core.agency import Agency
 from core.delivery import Delivery
 from core.document import Attachment, Book, Direction, Document, ProcessingState
 from core.inbound import Channel, InboundAttachment, InboundMessage
-from core.organ_id import OrganId
-from core.ports import AxisItem, AxisUnavailable
+from core.organ_id import InvalidOrganId, OrganId
+from core.ports import AxisItem, AxisRejected, AxisUnavailable
 from core.records import InboundRecord, InboundState, OutboxJob
 from core.reply_keywords import new_token
 from core.status import StatusCode
@@ -39,13 +47,17 @@ log = logging.getLogger(__name__)
 
 # The pipeline steps that check attachments (the others read a mail); names absent from STEPS are skipped.
 ATTACHMENT_CHECKS = ("collect_pdfs", "scan", "check_completeness", "verify_signatures")
+REFUSAL = "axis_refusal"  # job: the status 02 answering a packet that could not be read
+REFUSAL_STAFF = "Cầu nối văn bản điện tử"
+_MAX_REASON = 500
 
 
 # --- polling ------------------------------------------------------------------------------------------------
 
 
 async def poll_axis_inbox(deps: Deps) -> int:
-    """One poll of documents and status packets; returns how many items were taken."""
+    """One poll of documents and status packets; returns how many items were taken. One item's trouble never
+    keeps the others (of this poll, of either kind) from being taken."""
     taken = 0
     for kind, take in (("edoc", take_document), ("status", take_status_item)):
         try:
@@ -58,46 +70,58 @@ async def poll_axis_inbox(deps: Deps) -> int:
                 taken += 1
             except AxisUnavailable as exc:  # left on the axis: taken again at the next poll
                 log.warning("axis item %s not taken: %s", item.doc_id, exc)
+            except Exception:  # a bug or a database hiccup: this item waits for the next poll, the rest go on
+                log.exception("axis item %s (%s) not taken", item.doc_id, kind)
     return taken
 
 
 async def take_document(deps: Deps, item: AxisItem) -> None:
     data = await deps.axis.get_edoc(item.doc_id)
-    parsed = await asyncio.to_thread(_parses, data)
     await receive.store_raw(
         deps, data, channel=Channel.AXIS, source_ref=f"axis:{item.doc_id}",
         envelope_from=item.from_code, recipients=(item.to_code,),
     )  # fmt: skip
-    await deps.axis.update_status(item.doc_id, "done" if parsed else "fail")
-
-
-def _parses(data: bytes) -> bool:
-    try:
-        parse_edoc(data)
-    except EdxmlError as exc:
-        log.warning("axis packet unreadable: %s", exc)
-        return False
-    return True
+    # Stored, so taken: `done` even for a packet that will not parse — its job answers the sender with 02, and a
+    # `fail` could have the axis offer the same bytes again at every poll.
+    await deps.axis.update_status(item.doc_id, "done")
 
 
 async def take_status_item(deps: Deps, item: AxisItem) -> None:
     data = await deps.axis.get_edoc(item.doc_id)
     try:
-        packet = parse_status(data)
-        code = StatusCode(packet.status_code)
-    except (EdxmlError, ValueError) as exc:
-        log.warning("status packet %s unreadable: %s", item.doc_id, exc)
-        await deps.axis.update_status(item.doc_id, "fail")
+        packet = await asyncio.to_thread(parse_status, data)
+    except EdxmlError as exc:
+        await _keep_unreadable_status(deps, item, data, f"Gói tin trạng thái không đọc được: {exc}")
+        await deps.axis.update_status(item.doc_id, "done")
         return
     sender = packet.from_
-    if code is StatusCode.RECALL_REQUESTED:
+    if packet.status_code is StatusCode.RECALL_REQUESTED:
         name = sender.organ_name or sender.organ_id
         at = packet.timestamp
         await recall.request_recall(deps, packet.response_for.document_id, item.to_code, name, packet.description, at)
     else:
         doc_id = packet.response_for.document_id
+        code = packet.status_code
         await apply_status(deps, doc_id, sender.organ_id, code, packet.description, packet.timestamp)
     await deps.axis.update_status(item.doc_id, "done")
+
+
+async def _keep_unreadable_status(deps: Deps, item: AxisItem, data: bytes, error: str) -> None:
+    log.warning("status packet %s unreadable: %s", item.doc_id, error)
+    record = InboundRecord(
+        channel=Channel.AXIS,
+        source_ref=f"axis-status:{item.doc_id}",
+        raw_sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        received_at=deps.clock.now(),
+        envelope_from=item.from_code,
+        recipients=(item.to_code,),
+        state=InboundState.FAILED,
+        last_error=error[:_MAX_REASON],
+    )
+    async with deps.uow() as uow:
+        await uow.inbound.add(record, data)  # no job: evidence only; a redelivery is the same row
+        await uow.commit()
 
 
 # --- processing (the inbound job) ---------------------------------------------------------------------------
@@ -108,7 +132,7 @@ async def process_axis_document(deps: Deps, job: OutboxJob, record: InboundRecor
     try:
         packet = await asyncio.to_thread(parse_edoc, raw)
     except EdxmlError as exc:
-        await _finish(deps, job, record, InboundState.FAILED, f"Gói tin edXML không đọc được: {exc}")
+        await _refuse_unreadable(deps, job, record, raw, f"Gói tin edXML không đọc được: {exc}")
         return
     fields = document_fields_from_packet(packet)
     organ = record.recipients[0] if record.recipients else ""
@@ -259,3 +283,75 @@ async def _finish(deps: Deps, job: OutboxJob, record: InboundRecord, state: Inbo
         await uow.inbound.set_state(record.id, state, error)
         await uow.outbox.complete(job.id)
         await uow.commit()
+
+
+# --- packets that cannot be read ---------------------------------------------------------------------------
+
+
+async def _refuse_unreadable(deps: Deps, job: OutboxJob, record: InboundRecord, raw: bytes, error: str) -> None:
+    """Keep the packet as evidence with its error and answer its sender with status 02 and the reason."""
+    error = error[:_MAX_REASON]
+    organ = record.recipients[0] if record.recipients else ""
+    try:
+        about = await asyncio.to_thread(salvage_reference, raw)
+    except EdxmlError:
+        about = None
+    sender = (about.organ_id if about else "") or record.envelope_from
+    async with deps.uow() as uow:
+        reporter = await uow.agencies.get(organ) if organ else None
+    packet = _refusal_packet(record, about, sender, reporter, error, deps.clock.now()) if reporter else None
+    if packet is None:
+        await _finish(deps, job, record, InboundState.FAILED, f"{error} (không trả lời được: thiếu cơ quan gửi/nhận)")
+        return
+    async with deps.uow() as uow:
+        await uow.inbound.set_state(record.id, InboundState.FAILED, error)
+        payload = {"organ": organ, "packet": base64.b64encode(packet).decode("ascii"), "inbound_id": record.id}
+        await uow.outbox.enqueue(REFUSAL, payload, f"{REFUSAL}:{record.id}")
+        await uow.outbox.complete(job.id)
+        await uow.commit()
+    log.warning("axis inbound %s refused with 02: %s", record.id, error)
+
+
+def _refusal_packet(
+    record: InboundRecord, about: Any, sender: str, reporter: Agency, error: str, now: Any
+) -> bytes | None:
+    """The 02, built once (the job re-sends these exact bytes). The document is named as far as it can be read;
+    when even its DocumentId is gone, the axis docId stands in (the sender finds it in getSentEdocList)."""
+    try:
+        OrganId.parse(sender)
+    except InvalidOrganId:
+        return None
+    document_id = (about.document_id if about else "") or record.source_ref.removeprefix("axis:")
+    status = status_packet(
+        document_id,
+        about.code if about else "",
+        about.promulgation_date if about else None,
+        sender,
+        reporter,
+        StatusCode.REJECTED,
+        error,
+        REFUSAL_STAFF,
+        now.astimezone(VIETNAM),
+    )
+    try:
+        return build_status(status)
+    except EdxmlError:
+        return None
+
+
+async def send_refusal(deps: Deps, job: OutboxJob) -> None:
+    """`axis_refusal` job: send the stored 02 as it was built."""
+    packet = base64.b64decode(job.payload["packet"])
+    try:
+        await deps.axis.send_edoc(job.payload["organ"], packet, "status")
+    except AxisUnavailable as exc:
+        raise jobs.RetryLater(f"Trục liên thông không phản hồi: {exc}") from exc
+    except AxisRejected as exc:
+        raise jobs.GiveUp(f"Trục liên thông từ chối gói trạng thái 02: {exc}") from exc
+    async with deps.uow() as uow:
+        await uow.outbox.complete(job.id)
+        await uow.commit()
+
+
+def handlers() -> dict[str, Any]:
+    return {REFUSAL: send_refusal}
