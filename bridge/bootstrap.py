@@ -13,6 +13,7 @@ from typing import Any
 
 from bridge.checks import AnalysisPool, configure_checks, pool_size
 from bridge.directory import load_directory
+from bridge.edxml.dsig import PacketPolicy
 from bridge.services import receive
 from bridge.services.deps import Deps, SystemClock
 from bridge.settings import Settings
@@ -195,7 +196,20 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
     if pool is not None:
         pool.start()
     configure_checks(deps, settings.checks, pool=pool)
+    deps.packets = packet_policy(settings)
     return Bridge(settings, deps, engine, OutboxQueue(engine, clock), pool=pool)
+
+
+def packet_policy(settings: Settings) -> PacketPolicy:
+    """edXML packet signatures: ours from [axis] signing_cert/key, theirs checked against [checks] trust roots."""
+    from bridge.edxml.dsig import PacketSigner, TrustAnchors
+
+    axis = settings.axis
+    signer = None
+    if axis.signing_cert or axis.signing_key:
+        signer = PacketSigner.from_files(axis.signing_cert, axis.signing_key, axis.signing_key_password)
+    anchors = TrustAnchors.from_files(settings.checks.trust_roots, settings.checks.intermediates)
+    return PacketPolicy(signer=signer, anchors=anchors, require_signed=axis.require_signed_packets)
 
 
 def parsed_once(parse: Callable[[bytes], InboundMessage], keep: int = 4) -> Callable[[bytes], InboundMessage]:

@@ -7,9 +7,11 @@ Processing (the job, through process_inbound): parse; a new document is checked 
 steps), registered in the agency's sổ đến, status 01 goes back and the delivery mail goes to its mailbox;
 revoke/update/replace go to bridge.services.recall. A packet that does not parse stays stored as evidence with
 its error and is answered with status 02 and the reason (built once, sent by its own job).
-Status packets are parsed at once: 13 → recall, the others → apply_status; one that does not parse is stored
-as evidence (state failed, with the error) and acknowledged — never answered with a status (two systems could
-bounce refusals at each other forever).
+A packet carrying an XML-DSig Signature that does not hold (or an unsigned one, with [axis]
+require_signed_packets) is refused the same way (bridge.edxml.dsig).
+Status packets are parsed at once: 13 → recall, the others → apply_status; one that does not parse (or whose
+signature does not hold) is stored as evidence (state failed, with the error) and acknowledged — never answered
+with a status (two systems could bounce refusals at each other forever).
 """
 
 from __future__ import annotations
@@ -91,7 +93,12 @@ async def take_status_item(deps: Deps, item: AxisItem) -> None:
     try:
         packet = await asyncio.to_thread(parse_status, data)
     except EdxmlError as exc:
-        await _keep_unreadable_status(deps, item, data, f"Gói tin trạng thái không đọc được: {exc}")
+        await _keep_refused_status(deps, item, data, f"Gói tin trạng thái không đọc được: {exc}")
+        await deps.axis.update_status(item.doc_id, "done")
+        return
+    refusal = await asyncio.to_thread(deps.packets.refusal, data, deps.clock.now())
+    if refusal:
+        await _keep_refused_status(deps, item, data, f"Gói tin trạng thái bị từ chối vì chữ ký số: {refusal}")
         await deps.axis.update_status(item.doc_id, "done")
         return
     sender = packet.from_
@@ -106,8 +113,8 @@ async def take_status_item(deps: Deps, item: AxisItem) -> None:
     await deps.axis.update_status(item.doc_id, "done")
 
 
-async def _keep_unreadable_status(deps: Deps, item: AxisItem, data: bytes, error: str) -> None:
-    log.warning("status packet %s unreadable: %s", item.doc_id, error)
+async def _keep_refused_status(deps: Deps, item: AxisItem, data: bytes, error: str) -> None:
+    log.warning("status packet %s refused: %s", item.doc_id, error)
     record = InboundRecord(
         channel=Channel.AXIS,
         source_ref=f"axis-status:{item.doc_id}",
@@ -132,7 +139,11 @@ async def process_axis_document(deps: Deps, job: OutboxJob, record: InboundRecor
     try:
         packet = await asyncio.to_thread(parse_edoc, raw)
     except EdxmlError as exc:
-        await _refuse_unreadable(deps, job, record, raw, f"Gói tin edXML không đọc được: {exc}")
+        await _refuse_packet(deps, job, record, raw, f"Gói tin edXML không đọc được: {exc}")
+        return
+    refusal = await asyncio.to_thread(deps.packets.refusal, raw, deps.clock.now())
+    if refusal:
+        await _refuse_packet(deps, job, record, raw, f"Gói tin bị từ chối vì chữ ký số: {refusal}")
         return
     fields = document_fields_from_packet(packet)
     organ = record.recipients[0] if record.recipients else ""
@@ -288,7 +299,7 @@ async def _finish(deps: Deps, job: OutboxJob, record: InboundRecord, state: Inbo
 # --- packets that cannot be read ---------------------------------------------------------------------------
 
 
-async def _refuse_unreadable(deps: Deps, job: OutboxJob, record: InboundRecord, raw: bytes, error: str) -> None:
+async def _refuse_packet(deps: Deps, job: OutboxJob, record: InboundRecord, raw: bytes, error: str) -> None:
     """Keep the packet as evidence with its error and answer its sender with status 02 and the reason."""
     error = error[:_MAX_REASON]
     organ = record.recipients[0] if record.recipients else ""
@@ -299,7 +310,7 @@ async def _refuse_unreadable(deps: Deps, job: OutboxJob, record: InboundRecord, 
     sender = (about.organ_id if about else "") or record.envelope_from
     async with deps.uow() as uow:
         reporter = await uow.agencies.get(organ) if organ else None
-    packet = _refusal_packet(record, about, sender, reporter, error, deps.clock.now()) if reporter else None
+    packet = _refusal_packet(deps, record, about, sender, reporter, error) if reporter else None
     if packet is None:
         await _finish(deps, job, record, InboundState.FAILED, f"{error} (không trả lời được: thiếu cơ quan gửi/nhận)")
         return
@@ -313,7 +324,7 @@ async def _refuse_unreadable(deps: Deps, job: OutboxJob, record: InboundRecord, 
 
 
 def _refusal_packet(
-    record: InboundRecord, about: Any, sender: str, reporter: Agency, error: str, now: Any
+    deps: Deps, record: InboundRecord, about: Any, sender: str, reporter: Agency, error: str
 ) -> bytes | None:
     """The 02, built once (the job re-sends these exact bytes). The document is named as far as it can be read;
     when even its DocumentId is gone, the axis docId stands in (the sender finds it in getSentEdocList)."""
@@ -331,10 +342,10 @@ def _refusal_packet(
         StatusCode.REJECTED,
         error,
         REFUSAL_STAFF,
-        now.astimezone(VIETNAM),
+        deps.clock.now().astimezone(VIETNAM),
     )
     try:
-        return build_status(status)
+        return deps.packets.seal(build_status(status))
     except EdxmlError:
         return None
 

@@ -152,7 +152,7 @@ async def send_status_packet(deps: Deps, job: OutboxJob) -> None:
         datetime.fromisoformat(p["at"]).astimezone(VIETNAM),
     )
     try:
-        await deps.axis.send_edoc(p["organ"], build_status(packet), "status")
+        await deps.axis.send_edoc(p["organ"], deps.packets.seal(build_status(packet)), "status")
     except AxisUnavailable as exc:
         raise jobs.RetryLater(f"Trục liên thông không phản hồi: {exc}") from exc
     except AxisRejected as exc:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bridge.edxml.dsig import PacketPolicy
 from bridge.services.checks import CheckPolicy
 from core.inbound import InboundMessage
 from core.ports import AxisClient, BlobStore, MailSender, Notifier, Scanner, SignatureValidator
@@ -36,3 +37,4 @@ class Deps:
     check_attachments: Callable[..., Any] | None = None  # (attachments, declared_appendixes) -> list[Reason]
     checks: CheckPolicy = field(default_factory=CheckPolicy)
     normalise_address: Callable[[str], str] = field(default=lambda text: text.strip().lower())  # raises ValueError
+    packets: PacketPolicy = field(default_factory=PacketPolicy)  # edXML packet signatures, out and in

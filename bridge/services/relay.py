@@ -25,7 +25,7 @@ async def relay_document(deps: Deps, job: OutboxJob) -> None:
     now = deps.clock.now()
     packet = packet_from_document(doc, sender, recipients, files, trace_organ=deps.bridge_organ, now=now)
     try:
-        axis_id = await deps.axis.send_edoc(str(doc.sender), build_edoc(packet))
+        axis_id = await deps.axis.send_edoc(str(doc.sender), deps.packets.seal(build_edoc(packet)))
     except AxisUnavailable as exc:
         raise jobs.RetryLater(f"Trục liên thông không phản hồi: {exc}") from exc
     except AxisRejected as exc:
