@@ -207,7 +207,8 @@ def packet_policy(settings: Settings) -> PacketPolicy:
     axis = settings.axis
     signer = None
     if axis.signing_cert or axis.signing_key:
-        signer = PacketSigner.from_files(axis.signing_cert, axis.signing_key, axis.signing_key_password)
+        password = axis.signing_key_password.get_secret_value()
+        signer = PacketSigner.from_files(axis.signing_cert, axis.signing_key, password)
     anchors = TrustAnchors.from_files(settings.checks.trust_roots, settings.checks.intermediates)
     return PacketPolicy(signer=signer, anchors=anchors, require_signed=axis.require_signed_packets)
 
