@@ -93,15 +93,16 @@ class VxpOperations:
         self, system_id: str, system: SimSystem, params: dict[str, str], _body: bytes
     ) -> dict[str, Any]:
         message_type = param(params, "messagetype") or "edoc"
-        # A node never gets its own sends back, even for an organ it serves itself (the demo's catch-all node
-        # would otherwise receive every status it sends and record it twice).
+        # A catch-all node (the demo's) serves every organ only as a stand-in for the rest of the country: it
+        # never gets its own sends back, else it would receive every status it sends and record it twice. A node
+        # with its own organs does get what it sends to them, as on the real axis.
         waiting = [
             p
             for p in self._store.all()
             if p.message_type == message_type
             and p.status != "done"
             and system.serves(p.to_code)
-            and p.sender_system != system_id
+            and not (p.sender_system == system_id and not system.organs)
         ]
         return {"data": [_listed(p) for p in waiting]}
 

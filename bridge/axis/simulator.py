@@ -268,7 +268,10 @@ class AxisSimulator:
             system = self.systems[signed.system_id]
             answer = await self._operations.call(op, signed.system_id, system, signed.params, body)
         except AxisFail as fail:
-            return JSONResponse(fail.answer(), status_code=fail.http_status)
+            refusal: dict[str, str] = fail.answer()
+            if op == "sendEdoc":  # the SDK reads DocId from every sendEdoc answer; without it, it loses the error
+                refusal["DocId"] = ""
+            return JSONResponse(refusal, status_code=fail.http_status)
         return JSONResponse(answer)
 
     def _verify(self, request: Request) -> SignedRequest:

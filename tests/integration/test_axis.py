@@ -347,8 +347,11 @@ async def test_client_refuses_unknown_kinds_without_calling(
     assert sum(axis_sim.calls.values()) == 0
 
 
-async def test_a_node_never_receives_its_own_sends() -> None:
-    """The demo's single catch-all node: what it sends is recorded as sent, never listed back to it."""
+async def test_a_catch_all_node_never_receives_its_own_sends(axis_client: VxpAxisClient) -> None:
+    """The demo's single catch-all node: what it sends is recorded as sent, never listed back to it. A node with
+    its own organs gets what it sends to them (as on the real axis)."""
+    await axis_client.send_edoc(OUR_DEPT, edoc_packet(OUR_DEPT, [OUR_PROVINCE]))
+    assert [item.to_code for item in await axis_client.received("edoc")] == [OUR_PROVINCE]
     async with (
         AxisSimulator({BRIDGE_SYSTEM: BRIDGE_SECRET}) as sim,
         VxpAxisClient(sim.base_url, BRIDGE_SYSTEM, BRIDGE_SECRET) as client,
