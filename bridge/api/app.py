@@ -27,7 +27,13 @@ class ClerkDecision(BaseModel):
 
 
 def create_app(bridge: Any) -> FastAPI:
-    app = FastAPI(title="edoc-bridge", description="Cầu nối văn bản điện tử — API", version="0.1.0")
+    app = FastAPI(
+        title="edoc-bridge",
+        description="Cầu nối văn bản điện tử — API",
+        version="0.1.0",
+        docs_url=None,  # bridge/web/pages/docs.py serves Swagger UI from local files
+        redoc_url=None,
+    )
     uow = bridge.deps.uow
     app.state.access = bridge_access(bridge).accounts
     app.state.machine_token = bridge.settings.api.machine_token.get_secret_value()

@@ -1,4 +1,5 @@
-"""Assembles the console: every module of bridge.web.pages contributes its router (`router(bridge)`)."""
+"""Assembles the console: every module of bridge.web.pages contributes its router (`router(bridge)`), plus the
+console-wide headers, error pages and the login redirect."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bridge.web import pages
 from bridge.web.common import LoginRequired
+from bridge.web.safety import Console, install_safety
 
 
 def page_modules() -> list[Any]:
@@ -18,8 +20,13 @@ def page_modules() -> list[Any]:
     return [importlib.import_module(f"{pages.__name__}.{name}") for name in names]
 
 
+def console_of(bridge: Any) -> Console:
+    settings = bridge.settings
+    return Console(demo=settings.demo, secure_cookies=settings.api.secure_cookies)
+
+
 def install(app: Any, bridge: Any) -> None:
-    """Routes plus the redirect to the login page for a page visited without a session."""
+    install_safety(app, console_of(bridge))
     for module in page_modules():
         app.include_router(module.router(bridge))
 

@@ -20,10 +20,10 @@ def router(bridge: Any) -> APIRouter:
     uow = bridge.deps.uow
 
     @r.get("/held")
-    async def held(request: Request, user: PageUser, msg: str = "") -> HTMLResponse:
+    async def held(request: Request, user: PageUser) -> HTMLResponse:
         docs = await held_documents(uow, user)
         acting = bool(docs) and may_act_here(bridge, user, docs[0])  # a user's list is all decidable or none
-        return render(request, "held.html", "Văn bản chờ duyệt", docs=docs, can_act=acting, message=msg)
+        return render(request, "held.html", "Văn bản chờ duyệt", docs=docs, can_act=acting)
 
     async def decide(request: Request, user: User, doc_id: str, csrf: str, reason: str | None) -> Response:
         check_csrf(request, csrf)
@@ -35,11 +35,11 @@ def router(bridge: Any) -> APIRouter:
             else:
                 await checks_review.reject_held(bridge.deps, doc_id, clerk=user.username, reason=reason)
         except checks_review.ReviewError as exc:
-            return back("/web/held", str(exc))
+            return back(request, "/web/held", str(exc), error=True)
         bridge.wake.set()
         action = "document.release" if reason is None else "document.reject"
         await bridge_access(bridge).audit.record(user.username, action, doc_id, reason=reason or "")
-        return back("/web/held", "Đã tiếp nhận văn bản" if reason is None else "Đã từ chối văn bản")
+        return back(request, "/web/held", "Đã tiếp nhận văn bản" if reason is None else "Đã từ chối văn bản")
 
     @r.post("/held/{doc_id}/accept")
     async def accept(request: Request, user: PageUser, doc_id: str, csrf: Annotated[str, Form()] = "") -> Response:

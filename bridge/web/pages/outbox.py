@@ -18,7 +18,7 @@ def router(bridge: Any) -> APIRouter:
     r = APIRouter(prefix="/web", include_in_schema=False)
 
     @r.get("/outbox")
-    async def outbox(request: Request, user: PageUser, msg: str = "") -> HTMLResponse:
+    async def outbox(request: Request, user: PageUser) -> HTMLResponse:
         if user.role not in (Role.ADMIN, Role.MONITOR):
             raise HTTPException(403, "Chỉ quản trị và giám sát xem hàng đợi")
         stats = await bridge.queue.stats()
@@ -33,7 +33,6 @@ def router(bridge: Any) -> APIRouter:
             dead=dead,
             todo=todo,
             is_admin=user.role is Role.ADMIN,
-            message=msg,
         )
 
     @r.post("/outbox/{job_id}/requeue")
@@ -42,9 +41,9 @@ def router(bridge: Any) -> APIRouter:
         if user.role is not Role.ADMIN:
             raise HTTPException(403, "Chỉ quản trị được đưa lại thư chết")
         if not await bridge.queue.requeue(job_id):
-            return back("/web/outbox", "Không tìm thấy thư chết này")
+            return back(request, "/web/outbox", "Không tìm thấy thư chết này", error=True)
         bridge.wake.set()
         await bridge_access(bridge).audit.record(user.username, "outbox.requeue", str(job_id))
-        return back("/web/outbox", f"Đã đưa việc {job_id} trở lại hàng đợi")
+        return back(request, "/web/outbox", f"Đã đưa việc {job_id} trở lại hàng đợi")
 
     return r

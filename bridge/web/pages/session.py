@@ -1,4 +1,4 @@
-"""Login and logout."""
+"""Login and logout. The login page shows only messages it knows by code (never text from the link)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bridge.api.auth import SESSION_COOKIE, check_csrf
 from bridge.api.monitoring import bridge_access
-from bridge.web.common import PageUser, back, render
+from bridge.web.common import PageUser, render
+from bridge.web.safety import set_session_cookie
+
+# code → (text, is an error)
+LOGIN_NOTICES = {
+    "wrong": ("Sai tên đăng nhập hoặc mật khẩu.", True),
+    "locked": ("Đăng nhập sai quá nhiều lần; tài khoản tạm khóa, hãy thử lại sau ít phút.", True),
+    "logged_out": ("Đã đăng xuất.", False),
+    "expired": ("Phiên làm việc đã hết hạn; hãy đăng nhập lại.", False),
+}
+
+
+def to_login(code: str) -> RedirectResponse:
+    return RedirectResponse(f"/web/login?msg={code}", status_code=303)
 
 
 def router(bridge: Any) -> APIRouter:
@@ -18,23 +31,23 @@ def router(bridge: Any) -> APIRouter:
     @r.get("/login")
     async def login_page(request: Request, msg: str = "") -> HTMLResponse:
         request.state.user = None
-        return render(request, "login.html", "Đăng nhập", message=msg, error=bool(msg))
+        notice, is_error = LOGIN_NOTICES.get(msg, ("", False))
+        return render(request, "login.html", "Đăng nhập", message="", notice=notice, notice_error=is_error)
 
     @r.post("/login")
-    async def login(username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
+    async def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
         session = await bridge_access(bridge).accounts.login(username.strip(), password)
         if session is None:
-            return back("/web/login", "Sai tên đăng nhập hoặc mật khẩu")
+            return to_login("wrong")
         resp = RedirectResponse("/web/", status_code=303)
-        secure = bridge.settings.api.secure_cookies  # production: HTTPS only (the TLS reverse proxy)
-        resp.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="strict", path="/", secure=secure)
+        set_session_cookie(request, resp, session.token)
         return resp
 
     @r.post("/logout")
     async def logout(request: Request, user: PageUser, csrf: Annotated[str, Form()] = "") -> Response:
         check_csrf(request, csrf)
         await bridge_access(bridge).accounts.logout(request.cookies.get(SESSION_COOKIE, ""), user)
-        resp = back("/web/login", "Đã đăng xuất")
+        resp = to_login("logged_out")
         resp.delete_cookie(SESSION_COOKIE, path="/")
         return resp
 
