@@ -18,6 +18,7 @@ from storage.repos.inbound import InboundRepository
 from storage.repos.outbox import OutboxRepository
 from storage.repos.register import RegisterRepository
 from storage.repos.statuses import StatusRepository
+from storage.search import RegisterSearch
 
 
 def engine_of(engine_or_sessionmaker: AsyncEngine | async_sessionmaker[Any]) -> AsyncEngine:
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
     deliveries: DeliveryRepository
     officials: OfficialRepository
     held_tokens: HeldTokenRepository
+    search: RegisterSearch
 
     def __init__(
         self, engine_or_sessionmaker: AsyncEngine | async_sessionmaker[Any], clock: Clock | None = None
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
         self.deliveries = DeliveryRepository(conn)
         self.officials = OfficialRepository(conn, self._now)
         self.held_tokens = HeldTokenRepository(conn, self._now)
+        self.search = RegisterSearch(conn)
         return self
 
     async def __aexit__(

@@ -89,8 +89,10 @@ async def test_clerk_and_admin_work_in_the_browser(site, browser, shot) -> None:
         shot("tra-cuu")
         b.get(f"{base}/web/held")
         assert "7/KH-UBND" not in b.page_source  # agency B's held document is not shown to A's clerk
-        submit(b, f"#held-{seeded.docs['a_held']} button.accept")
         shot("cho-duyet")
+        submit(b, f"#held-{seeded.docs['a_held']} a.accept")
+        shot("xac-nhan-tiep-nhan")
+        submit(b, "#confirm-accept")
         assert "Đã tiếp nhận văn bản" in b.find_element(By.ID, "message").text
         b.get(f"{base}/web/report?from=2000-01-01&to=2100-12-31")
         shot("bao-cao")
