@@ -345,50 +345,48 @@ def users_token(
     typer.echo(_with_bridge(config, lambda b: access(b).accounts.issue_token(username, name)))
 
 
-def _day(text: str, option: str):  # type: ignore[no-untyped-def]
-    from datetime import date
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CliError(f"{option} {text!r}: ngày phải có dạng YYYY-MM-DD (ví dụ 2026-06-30).", 2) from None
-
-
 @app.command()
 def report(
-    start: Annotated[str | None, typer.Option("--from", help="Từ ngày YYYY-MM-DD (mặc định: nửa năm trước)")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Đến ngày YYYY-MM-DD")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Từ ngày NĂM-THÁNG-NGÀY (mặc định: nửa năm nay)")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Đến ngày NĂM-THÁNG-NGÀY")] = None,
     out: Annotated[Path, typer.Option(help="Thư mục ghi báo cáo")] = Path("."),
     config: ConfigOpt = None,
 ) -> None:
-    """Báo cáo định kỳ (Điều 24 NĐ 30/2020): XLSX và PDF, theo cơ quan và tổng hợp."""
+    """Báo cáo định kỳ (Điều 24 NĐ 30/2020): XLSX và PDF (ký số nếu cấu hình [report] sign_pkcs12)."""
     from datetime import UTC, datetime
 
-    from bridge.reports.dashboard import agency_names
-    from bridge.reports.export import report_pdf, report_xlsx
-    from bridge.reports.facts import VIETNAM, load_facts
-    from bridge.reports.period import build_report, default_period
+    from bridge.reports.making import PeriodError, ReportSigningError, make_report, parse_day, period, report_file
+    from core.vn_time import vietnam_date
 
-    first, last = default_period(datetime.now(UTC).astimezone(VIETNAM).date())
-    first, last = (_day(start, "--from") if start else first), (_day(end, "--to") if end else last)
-    if last < first:
-        raise CliError(f"--to ({last:%d/%m/%Y}) trước --from ({first:%d/%m/%Y}).", 2)
+    try:
+        first = parse_day(start, "bắt đầu") if start else None
+        last = parse_day(end, "kết thúc") if end else None
+        period(first, last, vietnam_date(datetime.now(UTC)))  # refuse a wrong period before opening anything
+    except PeriodError as exc:
+        raise CliError(str(exc), 2) from exc
 
     async def make(bridge):  # type: ignore[no-untyped-def]
         def progress(done: int, total: int) -> None:  # the total is known only once reading starts
             typer.echo(f"\rĐọc văn bản: {done}/{total}", nl=False, err=True)
 
-        facts = await load_facts(bridge.deps.uow, first, last, progress=progress)
+        r = await make_report(bridge.deps, first, last, progress=progress)
         typer.echo("", err=True)
-        now = bridge.deps.clock.now()
-        return build_report(facts, await agency_names(bridge.deps.uow), first, last, now)
+        xlsx = await report_file(r, "xlsx", bridge.settings.report)
+        return r, xlsx, await report_file(r, "pdf", bridge.settings.report)
 
-    r = _with_bridge(config, make)
+    try:
+        r, xlsx, pdf = _with_bridge(config, make)
+    except ReportSigningError as exc:
+        raise CliError(str(exc), 1) from exc
     out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"bao-cao-{first:%Y%m%d}-{last:%Y%m%d}"
-    stem.with_suffix(".xlsx").write_bytes(report_xlsx(r))
-    stem.with_suffix(".pdf").write_bytes(report_pdf(r))
-    typer.echo(f"{r.total.total} văn bản; đã ghi {stem}.xlsx và {stem}.pdf")
+    stem = out / f"bao-cao-{r.start:%Y%m%d}-{r.end:%Y%m%d}"
+    stem.with_suffix(".xlsx").write_bytes(xlsx)
+    stem.with_suffix(".pdf").write_bytes(pdf)
+    typer.echo(
+        f"Kỳ {r.start:%d/%m/%Y} – {r.end:%d/%m/%Y}: {r.total.documents} văn bản đã vào sổ, "
+        f"{r.refused_documents} văn bản bị từ chối, {r.non_documents} thư không phải văn bản; "
+        f"đã ghi {stem}.xlsx và {stem}.pdf"
+    )
 
 
 if __name__ == "__main__":

@@ -186,6 +186,22 @@ class Security(Section):
     admins_decide_documents: bool
 
 
+class Report(Section):
+    """The period report's official frame (bridge/reports/official.py) and the office's signature."""
+
+    parent_agency: str
+    agency: Annotated[str, Field(min_length=1)]
+    number: str
+    place: str
+    addressee: str
+    signer_competence: str
+    signer_title: str
+    signer_name: str
+    recipients: list[str]
+    sign_pkcs12: str  # "" = the PDF is not signed
+    sign_passphrase_file: str
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="EDOC_", env_nested_delimiter="__", extra="forbid", validate_assignment=True
@@ -208,6 +224,7 @@ class Settings(BaseSettings):
     held: Held
     imap: Imap
     security: Security
+    report: Report
 
     @property
     def demo(self) -> bool:

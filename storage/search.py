@@ -34,11 +34,14 @@ INDEXES = (
     sa.Index("ix_documents_urgency", t.c.urgency),
     sa.Index("ix_documents_due_date", t.c.due_date),
     sa.Index("ix_document_recipients_organ_id_document_id", tr.c.organ_id, tr.c.document_id),
+    sa.Index("ix_documents_received_at_id", t.c.received_at, t.c.id),
+    sa.Index("ix_documents_subject", t.c.subject),
+    sa.Index("ix_status_events_code_document_id", ts.c.code, ts.c.document_id),
 )
 
 _ORDER: dict[SortKey, Sequence[sa.ColumnElement[Any]]] = {
     SortKey.RECEIVED: (t.c.received_at,),
-    SortKey.CODE: (t.c.code_notation, t.c.code_number),
+    SortKey.CODE: (t.c.code_number, t.c.code_notation),
     SortKey.SUBJECT: (t.c.subject,),
     SortKey.SENDER: (t.c.sender,),
     SortKey.STATE: (t.c.state,),
@@ -64,13 +67,12 @@ class RegisterSearch:
     ) -> builtins.list[SearchRow]:
         direction = sa.desc if order.descending else sa.asc
         keys = [direction(c) for c in _ORDER[order.key]]
+        page = sa.select(t.c.id).where(*conditions(f)).order_by(*keys, direction(t.c.id)).limit(limit).offset(offset)
         q = (
             sa.select(*_COLUMNS, agencies.c.name.label("sender_name"))
             .select_from(t.outerjoin(agencies, agencies.c.organ_id == t.c.sender))
-            .where(*conditions(f))
+            .where(t.c.id.in_(page))
             .order_by(*keys, direction(t.c.id))
-            .limit(limit)
-            .offset(offset)
         )
         found = (await self._conn.execute(q)).all()
         recipients: dict[str, builtins.list[str]] = defaultdict(list)
@@ -86,9 +88,9 @@ def conditions(f: SearchFilters) -> builtins.list[sa.ColumnElement[bool]]:
     for word in fold(f.text).split():
         conds.append(t.c.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
     for organ in (f.scope, f.organ):
-        if organ:
-            as_recipient = sa.select(tr.c.document_id).where(tr.c.organ_id == organ)
-            conds.append(sa.or_(t.c.sender == organ, t.c.id.in_(as_recipient)))
+        if organ:  # two index lookups united (an OR across the tables would scan every document)
+            sent = sa.select(t.c.id).where(t.c.sender == organ)
+            conds.append(t.c.id.in_(sa.union(sent, sa.select(tr.c.document_id).where(tr.c.organ_id == organ))))
     if f.states:
         conds.append(t.c.state.in_([s.value for s in f.states]))
     if f.channel is not None:
@@ -104,12 +106,21 @@ def conditions(f: SearchFilters) -> builtins.list[sa.ColumnElement[bool]]:
     if f.urgency is not None:
         conds.append(t.c.urgency == int(f.urgency))
     if f.overdue and f.today is not None:
-        finished = sa.exists().where(
-            ts.c.document_id == t.c.id, ts.c.organ_id == tr.c.organ_id, ts.c.code.in_(FINISHED)
-        )
-        waiting = sa.exists().where(tr.c.document_id == t.c.id, ~finished)
-        conds += [t.c.due_date < f.today, t.c.state == ProcessingState.REGISTERED.value, waiting]
+        conds.append(t.c.id.in_(_overdue(f.today)))
     return conds
+
+
+def _overdue(today: date) -> sa.Select[Any]:
+    """Registered documents past their deadline with a recipient that neither finished (06) nor refused (02):
+    one uncorrelated set, computed once per query from the due-date index."""
+    d, r = t.alias("d"), tr.alias("r")
+    finished = sa.exists().where(ts.c.document_id == r.c.document_id, ts.c.organ_id == r.c.organ_id,
+                                 ts.c.code.in_(FINISHED))  # fmt: skip
+    return (
+        sa.select(r.c.document_id)
+        .join(d, d.c.id == r.c.document_id)
+        .where(d.c.due_date < today, d.c.state == ProcessingState.REGISTERED.value, ~finished)
+    )
 
 
 def _start_of(day: date) -> datetime:

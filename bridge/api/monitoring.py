@@ -11,11 +11,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from bridge.api.auth import check_organ, may_act_here, organ_scope, require_roles, require_user
 from bridge.api.views import document_summary, plain
 from bridge.mailboxes import mailbox_views
-from bridge.reports.dashboard import agency_names, dashboard, held_documents, pollers_health
-from bridge.reports.export import report_pdf, report_xlsx, rows_csv, rows_xlsx
-from bridge.reports.facts import VIETNAM, load_facts
-from bridge.reports.period import PeriodReport, build_report, default_period
+from bridge.reports.dashboard import dashboard, held_documents, pollers_health
+from bridge.reports.export import rows_csv, rows_xlsx
+from bridge.reports.facts import VIETNAM
+from bridge.reports.making import PeriodError, ReportSigningError, make_report, report_file
+from bridge.reports.period import PeriodReport
 from bridge.reports.register_book import COLUMNS, TITLES, book_rows
+from bridge.reports.report_json import report_json
 from core.access import Role, User
 from core.document import Book
 
@@ -28,36 +30,19 @@ def attachment(data: bytes, fmt: str, name: str) -> Response:
 
 
 async def period_report(bridge: Any, user: User, start: date | None, end: date | None) -> PeriodReport:
-    now = bridge.deps.clock.now()
-    if start is None or end is None:
-        start, end = default_period(now.astimezone(VIETNAM).date())
-    if end < start:
-        raise HTTPException(422, "Ngày kết thúc phải sau ngày bắt đầu")
-    scope = organ_scope(user)
-    facts = await load_facts(bridge.deps.uow, start, end, organ=scope)
-    return build_report(facts, await agency_names(bridge.deps.uow), start, end, now, only=scope)
+    """The current half-year unless a period is given; a reversed or impossible period is a 422."""
+    try:
+        return await make_report(bridge.deps, start, end, scope=organ_scope(user))
+    except PeriodError as exc:
+        raise HTTPException(422, str(exc)) from exc
 
 
-def report_json(r: PeriodReport) -> dict[str, Any]:
-    def section(s: Any) -> dict[str, Any]:
-        return {
-            "total": s.total,
-            "rejected": s.rejected,
-            "held": s.held,
-            "overdue": s.overdue,
-            "by_form": dict(s.by_form),
-            "by_type": dict(s.by_type),
-            "by_method": dict(s.by_method),
-            "rejections": dict(s.rejections),
-        }
-
-    return {
-        "from": r.start.isoformat(),
-        "to": r.end.isoformat(),
-        "total": section(r.total),
-        "notes": r.notes,
-        "agencies": [{"organ_id": o, "name": n, **section(s)} for o, n, s in r.agencies],
-    }
+async def report_download(bridge: Any, r: PeriodReport, fmt: str) -> Response:
+    try:
+        data = await report_file(r, fmt, bridge.settings.report)
+    except ReportSigningError as exc:
+        raise HTTPException(503, str(exc)) from exc
+    return attachment(data, fmt, f"bao-cao-{r.start:%Y%m%d}-{r.end:%Y%m%d}.{fmt}")
 
 
 def monitoring_router(bridge: Any) -> APIRouter:
@@ -94,16 +79,13 @@ def monitoring_router(bridge: Any) -> APIRouter:
     )
     async def report(
         user: Annotated[User, Depends(require_user)],
-        start: Annotated[date | None, Query(alias="from", description="Từ ngày (mặc định: nửa năm trước)")] = None,
+        start: Annotated[date | None, Query(alias="from", description="Từ ngày (mặc định: nửa năm hiện tại)")] = None,
         end: Annotated[date | None, Query(alias="to", description="Đến ngày")] = None,
         format: Annotated[str, Query(pattern="^(json|xlsx|pdf)$")] = "json",
     ) -> Any:
         r = await period_report(bridge, user, start, end)
-        name = f"bao-cao-{r.start:%Y%m%d}-{r.end:%Y%m%d}.{format}"
-        if format == "xlsx":
-            return attachment(report_xlsx(r), "xlsx", name)
-        if format == "pdf":
-            return attachment(report_pdf(r), "pdf", name)
+        if format in ("xlsx", "pdf"):
+            return await report_download(bridge, r, format)
         return report_json(r)
 
     @router.get(

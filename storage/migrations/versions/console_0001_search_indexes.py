@@ -25,6 +25,9 @@ INDEXES = {
     "ix_documents_urgency": ("documents", ["urgency"]),
     "ix_documents_due_date": ("documents", ["due_date"]),
     "ix_document_recipients_organ_id_document_id": ("document_recipients", ["organ_id", "document_id"]),
+    "ix_documents_received_at_id": ("documents", ["received_at", "id"]),
+    "ix_documents_subject": ("documents", ["subject"]),
+    "ix_status_events_code_document_id": ("status_events", ["code", "document_id"]),
 }
 
 
