@@ -113,8 +113,8 @@ def search_form(
     channel: str = "",
     direction: str = "",
     type: Annotated[str, Query(max_length=100)] = "",
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[str, Query(alias="from", max_length=20)] = "",
+    end: Annotated[str, Query(alias="to", max_length=20)] = "",
     urgency: str = "",
     overdue: str = "",
     sort: SortKey = SortKey.RECEIVED,
@@ -129,6 +129,7 @@ def search_form(
         raise HTTPException(422, "Độ khẩn không hợp lệ")
     return SearchForm(
         q.strip(), organ.strip(), states, _choice(Channel, channel), _choice(Direction, direction), type.strip(),
-        start, end, Urgency(level) if level is not None else None, overdue in ("1", "true", "on"), sort, desc,
+        _choice(date.fromisoformat, start), _choice(date.fromisoformat, end),
+        Urgency(level) if level is not None else None, overdue in ("1", "true", "on"), sort, desc,
         page, per if per in PER_PAGE else 50,
     )  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from tests.e2e.test_browser_dashboard import in_browser, login, submit, wait_for_file
-from tests.e2e.test_browser_dashboard import site as site_fixture  # noqa: F401  (registers the `site` fixture)
+from tests.e2e.test_browser_dashboard import site as site_fixture  # noqa: F401  (the fixture, by this name)
 from tests.fixtures.console import add_full_document, add_many_documents
 
 
@@ -35,10 +35,10 @@ def wait_until(b: Any, check: Any, within: float = 20) -> None:
     WebDriverWait(b, within, ignored_exceptions=(WebDriverException,)).until(lambda d: check(d))
 
 
-async def test_documents_search_preview_and_review(site, browser, shot) -> None:  # type: ignore[no-untyped-def]
+async def test_documents_search_preview_and_review(site_fixture, browser, shot) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     from selenium.webdriver.common.by import By
 
-    base, seeded = site
+    base, seeded = site_fixture
     await add_many_documents(seeded.bridge, 250)
     await add_full_document(seeded.bridge, "doc-full")
     b = browser
