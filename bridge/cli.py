@@ -359,8 +359,8 @@ def report(
     from core.vn_time import vietnam_date
 
     try:
-        first = parse_day(start, "bắt đầu") if start else None
-        last = parse_day(end, "kết thúc") if end else None
+        first = parse_day(start, "--from") if start else None
+        last = parse_day(end, "--to") if end else None
         period(first, last, vietnam_date(datetime.now(UTC)))  # refuse a wrong period before opening anything
     except PeriodError as exc:
         raise CliError(str(exc), 2) from exc

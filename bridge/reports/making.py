@@ -26,11 +26,11 @@ class PeriodError(ValueError):
     """A Vietnamese message about the period asked for."""
 
 
-def parse_day(text: str, what: str) -> date:
+def parse_day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise PeriodError(f"Ngày {what} không hợp lệ: «{text}» (đúng dạng NĂM-THÁNG-NGÀY, ví dụ 2026-01-01).") from exc
+        raise PeriodError(f"{option} {text!r}: ngày phải có dạng YYYY-MM-DD (ví dụ 2026-06-30).") from exc
 
 
 def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
