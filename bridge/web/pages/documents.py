@@ -7,15 +7,20 @@ import asyncio
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from bridge.api.auth import may_act_here
-from bridge.web.common import PageUser, render
+from bridge.api.auth import check_csrf, may_act_here
+from bridge.api.monitoring import bridge_access
+from bridge.services.completion import FIELD_LABELS as COMPLETION_FIELDS
+from bridge.services.completion import Completion, CompletionOutcome, complete_held
+from bridge.web.common import PageUser, back, render
 from bridge.web.document_view import document_view
 from bridge.web.preview import PreviewError, page_count, render_page
 from bridge.web.review import decide, document_for
 from core.document import Attachment, Document, ProcessingState
+
+MAX_UPLOAD = 25 * 1024 * 1024
 
 
 def is_pdf(a: Attachment) -> bool:
@@ -58,7 +63,10 @@ def router(bridge: Any) -> APIRouter:
                 preview = {"file": pos, "pages": 0, "page": 1, "error": str(exc)}
         acting = view.doc.state is ProcessingState.HELD and may_act_here(bridge, user, view.doc)
         title = f"Văn bản {view.doc.display_code}"
-        return render(request, "document.html", title, v=view, d=view.doc, preview=preview, pdfs=pdfs, acting=acting)
+        return render(
+            request, "document.html", title, v=view, d=view.doc, preview=preview, pdfs=pdfs, acting=acting,
+            completion_fields=list(COMPLETION_FIELDS.values()),
+        )  # fmt: skip
 
     @r.get("/{doc_id}/files/{pos}")
     async def download(user: PageUser, doc_id: str, pos: int) -> Response:
@@ -84,6 +92,37 @@ def router(bridge: Any) -> APIRouter:
     @r.post("/{doc_id}/accept")
     async def accept(request: Request, user: PageUser, doc_id: str, csrf: Annotated[str, Form()] = "") -> Response:
         return await decide(bridge, request, user, doc_id, csrf, None, f"/web/documents/{doc_id}")
+
+    @r.post("/{doc_id}/complete")
+    async def complete(
+        request: Request,
+        user: PageUser,
+        doc_id: str,
+        lines: Annotated[str, Form(max_length=20_000)] = "",
+        pdf: Annotated[UploadFile | None, File()] = None,
+        csrf: Annotated[str, Form()] = "",
+    ) -> Response:
+        """The missing fields (`Khóa: giá trị` lines) and optionally a corrected PDF: the same use case as a
+        sender's reply by mail or chat (bridge.services.completion); every check runs again."""
+        check_csrf(request, csrf)
+        await document_for(bridge, user, doc_id, acting=True)
+        upload = None
+        if pdf is not None and pdf.filename:
+            data = await pdf.read(MAX_UPLOAD + 1)
+            if len(data) > MAX_UPLOAD:
+                return back(request, f"/web/documents/{doc_id}", "Tệp PDF quá lớn (tối đa 25 MB).", error=True)
+            upload = (pdf.filename, data)
+        done = await complete_held(
+            bridge.deps, doc_id, Completion(lines, upload, actor=user.username, channel="dashboard")
+        )
+        bridge.wake.set()
+        if done.outcome not in (CompletionOutcome.NOTHING, CompletionOutcome.NOT_HELD, CompletionOutcome.WAITING):
+            fields = [ln.split(":", 1)[0].strip() for ln in lines.splitlines() if ":" in ln]
+            await bridge_access(bridge).audit.record(
+                user.username, "document.complete", doc_id, fields=fields, file=upload[0] if upload else ""
+            )
+        failed = done.outcome in (CompletionOutcome.NOTHING, CompletionOutcome.NOT_HELD, CompletionOutcome.WAITING)
+        return back(request, f"/web/documents/{doc_id}", done.message, error=failed)
 
     @r.post("/{doc_id}/reject")
     async def reject(

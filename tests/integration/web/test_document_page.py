@@ -91,3 +91,27 @@ async def test_others_neither_see_nor_act(seeded: Seeded, client_for) -> None:  
     assert r.status_code == 403 and "Không có quyền" in r.text
     async with seeded.bridge.deps.uow() as u:
         assert (await u.documents.get("doc-x")).state is ProcessingState.HELD  # type: ignore[union-attr]
+
+
+async def test_missing_fields_are_completed_through_the_shared_use_case(seeded: Seeded, client_for) -> None:  # type: ignore[no-untyped-def]
+    await add_full_document(seeded.bridge, "doc-c")
+    c = await client_for("vanthu_a")
+    page = (await c.get("/web/documents/doc-c")).text
+    assert 'id="complete"' in page and "Người ký" in page
+    token = csrf(page)
+    r = await c.post("/web/documents/doc-c/complete", data={"csrf": token, "lines": "không có dòng nào"})
+    assert "Chưa có thông tin bổ sung nào" in unquote_plus(r.headers["location"]) and "e=1" in r.headers["location"]
+    r = await c.post(
+        "/web/documents/doc-c/complete",
+        data={"csrf": token, "lines": "Người ký: Trần Văn Bình\nChức vụ: Phó Chủ tịch"},
+        files={"pdf": ("sua.pdf", b"%PDF-1.4 not really", "application/pdf")},
+    )
+    assert r.status_code == 303
+    async with seeded.bridge.deps.uow() as u:
+        doc = await u.documents.get("doc-c")
+    assert doc is not None and any(s.step == "completion" for s in doc.trail)
+    entries = [e for e in await access(seeded.bridge).store.recent_audit() if e.action == "document.complete"]
+    assert entries and entries[0].actor == "vanthu_a" and entries[0].details["fields"] == ["Người ký", "Chức vụ"]
+    monitor = await client_for("giamsat")
+    r = await monitor.post("/web/documents/doc-c/complete", data={"csrf": csrf((await monitor.get("/web/held")).text)})
+    assert r.status_code in (403, 404)
