@@ -118,7 +118,9 @@ class Checks(Section):
     intermediates: list[str]
     revocation_mode: Literal["soft-fail", "hard-fail", "require"]
     require_signature: bool
+    signatures_unchecked: Literal["hold", "accept"]
     expected_signatures: list[Literal["personal", "organisation"]]
+    expected_signatures_scanned: list[Literal["personal", "organisation"]]
     scan_alert_after: Seconds
     scan_retry_max_delay: Positive
     sender_auth: bool

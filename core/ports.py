@@ -63,6 +63,10 @@ class SignatureReport:
     coverage: str = ""
     modification_level: str = ""
     is_organisation: bool = False  # organisation ("con dấu") vs personal signature
+    kind: str = "signature"  # "signature", "timestamp" (a /DocTimeStamp) or "document" (a finding about the file)
+    revision: int = -1  # the file revision this signature covers (0 = the first); -1 = not known
+    signed_length: int = 0  # bytes from the start of the file that the signature covers (end of its /ByteRange)
+    intact: bool = False  # the covered bytes are unchanged and the signature matches its certificate
 
 
 class SignatureValidator(Protocol):

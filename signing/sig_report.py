@@ -32,9 +32,10 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko.sign.validation.status import DocumentTimestampStatus, PdfSignatureStatus, SignatureCoverageLevel
 
 from core.ports import Indication, SignatureReport
+from core.signature_policy import Finding
 
 ORGANISATION_UID_PREFIXES = frozenset({"MST", "MNS"})
 PERSONAL_UID_PREFIXES = frozenset({"CMND", "CCCD", "HC"})
@@ -57,6 +58,7 @@ MESSAGES: dict[str, str] = {
     "REVOCATION_UNKNOWN": _UNKNOWN + "không kiểm tra được tình trạng thu hồi của chứng thư số",
     "CHAIN_CONSTRAINTS_FAILURE": _UNKNOWN + "chứng thư số không được phép dùng để ký văn bản",
     "PDF_UNREADABLE": "Không đọc được tệp PDF để kiểm tra chữ ký số",
+    "TIMESTAMP_OK": "Dấu thời gian hợp lệ",
 }
 
 _TRUST_CODES: dict[AdESIndeterminate, tuple[Indication, str]] = {
@@ -73,6 +75,16 @@ _TRUST_CODES: dict[AdESIndeterminate, tuple[Indication, str]] = {
 
 def message(sub_indication: str) -> str:
     return MESSAGES.get(sub_indication, _UNKNOWN + sub_indication)
+
+
+def timestamp_message(sub_indication: str) -> str:
+    """The same reasons, said of a document timestamp."""
+    text = message(sub_indication)
+    if text.startswith(_INVALID):
+        return "Dấu thời gian không hợp lệ: " + text.removeprefix(_INVALID)
+    if text.startswith(_UNKNOWN):
+        return "Chưa xác định được tính hợp lệ của dấu thời gian: " + text.removeprefix(_UNKNOWN)
+    return text
 
 
 def verdict(st: PdfSignatureStatus, *, revocation_hard_fail: bool) -> tuple[Indication, str]:
@@ -153,6 +165,7 @@ def build_report(
     field_name: str,
     subfilter: str,
     st: PdfSignatureStatus,
+    placement: dict[str, int],
     *,
     organisation_certs: frozenset[str],
     revocation_hard_fail: bool,
@@ -171,16 +184,75 @@ def build_report(
         subfilter=subfilter,
         coverage=st.coverage.name if st.coverage is not None else "",
         modification_level=st.modification_level.name if st.modification_level is not None else "",
+        kind="signature",
+        intact=bool(st.intact and st.valid),
+        **placement,  # type: ignore[arg-type]
         **signer,  # type: ignore[arg-type]
     )
 
 
-def failed_report(field_name: str, sub_indication: str, subfilter: str = "", **signer: object) -> SignatureReport:
+def timestamp_verdict(st: DocumentTimestampStatus) -> tuple[Indication, str]:
+    """A document timestamp: its imprint must match the covered bytes, its token verify and its TSA be trusted."""
+    if not st.intact:
+        return Indication.TOTAL_FAILED, "HASH_FAILURE"
+    if not st.valid:
+        return Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
+    if st.coverage not in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION):
+        return Indication.TOTAL_FAILED, "INCOMPLETE_COVERAGE"
+    if st.modification_level == ModificationLevel.OTHER:
+        return Indication.TOTAL_FAILED, "MODIFIED_AFTER_SIGNING"
+    indic = st.trust_problem_indic
+    if isinstance(indic, AdESIndeterminate) and indic in _TRUST_CODES:
+        return _TRUST_CODES[indic]
+    if indic is not None or not st.trusted:
+        return Indication.INDETERMINATE, getattr(indic, "name", "NO_TRUSTED_ROOT")
+    return Indication.TOTAL_PASSED, ""
+
+
+def build_timestamp_report(
+    field_name: str, subfilter: str, st: DocumentTimestampStatus, placement: dict[str, int]
+) -> SignatureReport:
+    indication, sub = timestamp_verdict(st)
+    tsa = signer_fields(st.signing_cert, frozenset())
+    tsa["is_organisation"] = False  # a time-stamping authority signs no document
+    passed = indication is Indication.TOTAL_PASSED
+    text = f"{MESSAGES['TIMESTAMP_OK']}: {tsa['signer_cn']}" if passed else timestamp_message(sub)
+    return SignatureReport(
+        field_name=field_name,
+        indication=indication,
+        sub_indication=sub,
+        message=text,
+        signing_time=st.timestamp,
+        subfilter=subfilter,
+        coverage=st.coverage.name if st.coverage is not None else "",
+        modification_level=st.modification_level.name if st.modification_level is not None else "",
+        kind="timestamp",
+        intact=bool(st.intact and st.valid),
+        **placement,  # type: ignore[arg-type]
+        **tsa,  # type: ignore[arg-type]
+    )
+
+
+def failed_report(
+    field_name: str, sub_indication: str, subfilter: str = "", kind: str = "signature", **signer: object
+) -> SignatureReport:
     return SignatureReport(
         field_name=field_name,
         indication=Indication.TOTAL_FAILED,
         sub_indication=sub_indication,
-        message=message(sub_indication),
+        message=timestamp_message(sub_indication) if kind == "timestamp" else message(sub_indication),
         subfilter=subfilter,
+        kind=kind,
         **signer,  # type: ignore[arg-type]
+    )
+
+
+def document_report(finding: Finding) -> SignatureReport:
+    """A reason the file as a whole is refused (core.signature_policy), as a TOTAL_FAILED report without a field."""
+    return SignatureReport(
+        field_name="",
+        indication=Indication.TOTAL_FAILED,
+        sub_indication=finding.sub_indication,
+        message=finding.message,
+        kind="document",
     )

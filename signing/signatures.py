@@ -1,8 +1,16 @@
 """PDF signature validation with pyHanko (core.ports.SignatureValidator).
 
     validator = PdfSignatureValidator([Path("config/trust/demo-root.pem")])
-    reports = await validator.validate(pdf_bytes)   # [] = unsigned; one SignatureReport per /Sig field
+    reports = await validator.validate(pdf_bytes)   # [] = unsigned and well-formed
     accepted = bool(reports) and all(r.indication is Indication.TOTAL_PASSED for r in reports)
+
+One report per filled signature field (kind "signature") and per document timestamp (kind "timestamp", validated
+with pyHanko's `async_validate_pdf_timestamp`), none skipped, in signing order; then one TOTAL_FAILED report
+(kind "document", field_name "") per reason the strict policy (core/signature_policy.py) finds in the file as a
+whole: an ambiguous cross-reference structure (signing/xref_scan.py), a change after a signature that is not a
+validated signature or timestamp revision (signing/revisions.py), bytes after the last signature. pyHanko's own
+verdict, with its standard difference analysis, decides each signature's report as before, so the strict policy
+can only refuse more.
 
 Never raises for bad input: an unreadable PDF yields one TOTAL_FAILED report with sub_indication
 "PDF_UNREADABLE" (field_name ""), a broken signature dictionary or CMS blob a TOTAL_FAILED "FORMAT_FAILURE"
@@ -30,20 +38,27 @@ from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.keys import load_certs_from_pemder_data
+from pyhanko.pdf_utils.generic import IndirectObject
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
-from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from core.ports import SignatureReport
-from signing.sig_report import build_report, failed_report, signer_fields
+from core.signature_policy import Ambiguity, DocumentFacts, StructureProblem, judge_document
+from signing.revisions import revision_facts
+from signing.sig_report import build_report, build_timestamp_report, document_report, failed_report, signer_fields
 from signing.sig_worker import LoopThread
+from signing.xref_scan import scan_xrefs
 
 log = logging.getLogger(__name__)
 
-ACCEPTED_SUBFILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"})
+ACCEPTED_SUBFILTERS = {
+    "signature": frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"}),
+    "timestamp": frozenset({"/ETSI.RFC3161"}),
+}
 REVOCATION_MODES = frozenset({"soft-fail", "hard-fail", "require"})
 
 CertSource = bytes | str | Path
@@ -106,14 +121,20 @@ class PdfSignatureValidator:
             log.info("unreadable PDF (%d bytes): %s", len(pdf), e)
             return [failed_report("", "PDF_UNREADABLE")]
         context: ValidationContext | None = None  # one per document, shared by its signatures
-        reports = []
+        reports: list[SignatureReport] = []
+        signed: dict[int, tuple[str, int]] = {}  # signature dictionary object number → (field, signed revision)
         for item in found:
             if isinstance(item, SignatureReport):
                 reports.append(item)
                 continue
             context = context or self._context()
-            reports.append(await self._validate_signature(item, context))
-        return reports
+            report = await self._validate_signature(item, context)
+            reports.append(report)
+            value = item.sig_field.raw_get("/V")
+            if isinstance(value, IndirectObject):
+                signed[value.idnum] = (report.field_name, item.signed_revision)
+        facts = _document_facts(pdf, reader, signed)
+        return reports + [document_report(f) for f in judge_document(facts, reports)]
 
     def _context(self) -> ValidationContext:
         if self._allow_fetching and self._fetcher_backend is None:
@@ -133,44 +154,88 @@ class PdfSignatureValidator:
 
     async def _validate_signature(self, sig: EmbeddedPdfSignature, context: ValidationContext) -> SignatureReport:
         name, subfilter = _plain(sig.field_name), _subfilter(sig.sig_object)
+        timestamp = sig.sig_object_type == "/DocTimeStamp"
         try:
+            if timestamp:
+                stamp = await async_validate_pdf_timestamp(sig, context)
+                return build_timestamp_report(name, subfilter, stamp, _placement(sig))
             status = await async_validate_pdf_signature(sig, context)
         except Exception as e:  # broken /ByteRange or CMS content pyHanko only notices while validating
             log.info("signature %r could not be validated: %s", name, e)
-            return failed_report(name, "FORMAT_FAILURE", subfilter, **_claimed_signer(sig, self._organisation_certs))
+            claimed = {} if timestamp else _claimed_signer(sig, self._organisation_certs)
+            return failed_report(
+                name, "FORMAT_FAILURE", subfilter, kind="timestamp" if timestamp else "signature", **claimed
+            )
         return build_report(
             name,
             subfilter,
             status,
+            _placement(sig),
             organisation_certs=self._organisation_certs,
             revocation_hard_fail=self._revocation_mode != "soft-fail",
         )
 
 
+def _placement(sig: EmbeddedPdfSignature) -> dict[str, int]:
+    """Which revision the signature covers and up to which byte (the end of its /ByteRange)."""
+    try:
+        ranges = [int(x) for x in sig.byte_range]
+        end = max((start + length for start, length in zip(ranges[::2], ranges[1::2], strict=True)), default=0)
+    except (TypeError, ValueError):  # a /ByteRange that is not pairs of integers covers nothing
+        end = 0
+    return {"revision": sig.signed_revision, "signed_length": end}
+
+
+def _document_facts(pdf: bytes, reader: PdfFileReader, signed: dict[int, tuple[str, int]]) -> DocumentFacts:
+    """The file's structure and, from the first signed revision on, what every later revision changed."""
+    try:
+        layout = scan_xrefs(pdf, reader)
+    except Exception as e:  # hostile structures the scan did not foresee: refused, never passed
+        log.info("cross-reference scan failed: %s", e)
+        return DocumentFacts(len(pdf), structure=(StructureProblem(Ambiguity.UNREADABLE_XREF),))
+    if layout.problems:
+        return DocumentFacts(len(pdf), structure=tuple(layout.problems))
+    if not signed:
+        return DocumentFacts(len(pdf))
+    try:
+        revisions = revision_facts(reader, layout, signed, min(revision for _, revision in signed.values()))
+    except Exception as e:
+        log.info("revision analysis failed: %s", e)
+        return DocumentFacts(len(pdf), unanalysed="phần được lưu thêm sau khi ký bị hỏng hoặc không đọc được")
+    return DocumentFacts(len(pdf), revisions=revisions)
+
+
 def _signature_fields(reader: PdfFileReader) -> list[EmbeddedPdfSignature | SignatureReport]:
-    """Every filled signature field, in signing order: ready to validate, or already a TOTAL_FAILED report.
+    """Every filled signature and document timestamp field, in signing order: ready to validate, or already a
+    TOTAL_FAILED report.
 
     Unlike pyHanko's `embedded_signatures`, a field with an unknown SubFilter is reported, not skipped (skipping
     would make a document signed in an unsupported format look unsigned), and one broken field does not hide
-    the others. Document timestamps (/DocTimeStamp, ETSI.RFC3161) are not signatures of a person or body.
-    """
-    found: list[tuple[int, EmbeddedPdfSignature | SignatureReport]] = []
+    the others."""
+    found: list[tuple[int, int, EmbeddedPdfSignature | SignatureReport]] = []
     for position, (field_name, sig_ref, field) in enumerate(enumerate_sig_fields(reader, filled_status=True)):
         name = _plain(field_name)
+        kind = "signature"
         try:
             sig_object = sig_ref.get_object()
             subfilter = _subfilter(sig_object)
             if sig_object.get("/Type") == "/DocTimeStamp" or subfilter == "ETSI.RFC3161":
-                continue
-            if "/" + subfilter not in ACCEPTED_SUBFILTERS:
-                found.append((position, failed_report(name, "UNSUPPORTED_SUBFILTER", subfilter)))
+                kind = "timestamp"
+            if "/" + subfilter not in ACCEPTED_SUBFILTERS[kind]:
+                found.append(
+                    (
+                        position,
+                        position,
+                        failed_report(name, "UNSUPPORTED_SUBFILTER", subfilter, kind=kind),
+                    )
+                )
                 continue
             sig = EmbeddedPdfSignature(reader, field, field_name)
-            found.append((sig.signed_revision, sig))
+            found.append((sig.signed_revision, position, sig))
         except Exception as e:  # missing /Contents, CMS that does not parse, …
             log.info("broken signature field %r: %s", name, e)
-            found.append((position, failed_report(name, "FORMAT_FAILURE")))
-    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+            found.append((position, position, failed_report(name, "FORMAT_FAILURE", kind=kind)))
+    return [item for _, _, item in sorted(found, key=lambda t: t[:2])]
 
 
 def _plain(name: str) -> str:

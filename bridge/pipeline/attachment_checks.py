@@ -1,4 +1,7 @@
-"""Steps that check the attached files: virus scan (fail closed), completeness, digital signatures."""
+"""Steps that check the attached files: virus scan (fail closed), completeness, digital signatures.
+
+Every step that reads a PDF reads `signed_content`: the bytes its last intact signature covers (the file itself
+when it is unsigned or, as it must be to pass, exactly what was signed)."""
 
 from __future__ import annotations
 
@@ -8,18 +11,26 @@ from dataclasses import asdict
 from typing import Any
 
 from bridge.pipeline.inspection import Inspection
-from bridge.services.checks import ORGANISATION, PERSONAL
 from bridge.services.deps import Deps
 from core.agency import Agency
 from core.inbound import InboundAttachment
 from core.ports import Indication, ScannerUnavailable, ScanVerdict, SignatureReport
+from core.signature_policy import (
+    ORGANISATION,
+    PERSONAL,
+    KnownAgency,
+    SignerExpectation,
+    is_organisation,
+    judge_signers,
+    signature_reasons,
+    signed_length,
+)
 from core.text import fold
 from core.verdict import Reason
 
 log = logging.getLogger(__name__)
 
 NOT_SCANNED = "Chưa quét virus (clamd chưa cấu hình)"
-WRONG_ORGANISATION = "Chữ ký số của cơ quan không phải của cơ quan gửi"
 _APPENDIX = re.compile(r"phu[\W_]*luc|^pl[\W_]*\d")
 
 
@@ -79,7 +90,8 @@ async def check_completeness(ins: Inspection, deps: Deps) -> str:
     main, declared_pages = main_pdf(ins), ins.facts.get("declared_pages")
     files: dict[str, Any] = {}
     for pdf in ins.pdfs:
-        report = await deps.check_pdf(pdf.data, declared_pages=declared_pages if pdf is main else None)
+        content = await signed_content(ins, deps, pdf)
+        report = await deps.check_pdf(content, declared_pages=declared_pages if pdf is main else None)
         files[pdf.filename] = {
             "pages": report.page_count,
             "version": report.version,
@@ -103,6 +115,28 @@ def _in_file(filename: str, message: str, count: int) -> str:
 
 # ---- signatures ------------------------------------------------------------------------------------------
 
+UNCHECKED = (
+    "Hệ thống tiếp nhận này chưa được cấu hình chứng thư số gốc tin cậy nên không kiểm tra được chữ ký số; "
+    "văn bản được giữ lại để văn thư kiểm tra chữ ký trực tiếp."
+)
+
+
+async def signature_reports(ins: Inspection, deps: Deps, pdf: InboundAttachment) -> list[SignatureReport]:
+    """The validator's reports for `pdf`, validated once per inspection ([] when signatures cannot be checked)."""
+    if deps.signatures is None:
+        return []
+    if pdf.filename not in ins.signatures:
+        ins.signatures[pdf.filename] = await deps.signatures.validate(pdf.data)
+    return ins.signatures[pdf.filename]
+
+
+async def signed_content(ins: Inspection, deps: Deps, pdf: InboundAttachment) -> bytes:
+    """What was signed is what we read: the bytes the last intact signature (or document timestamp) covers. Text,
+    metadata, page count and completeness are read from these; a file that goes beyond them is refused by the
+    signature step (core.signature_policy: UNSIGNED_CHANGES), never trimmed and accepted."""
+    end = signed_length(await signature_reports(ins, deps, pdf))
+    return pdf.data[:end] if end else pdf.data
+
 
 def report_data(r: SignatureReport) -> dict[str, Any]:
     data = asdict(r)
@@ -111,81 +145,57 @@ def report_data(r: SignatureReport) -> dict[str, Any]:
     return data
 
 
-def _uid(text: str) -> str:
-    prefix, _, value = text.partition(":")
-    return f"{prefix.strip().upper()}:{value.strip().upper()}"
+def _known(agency: Agency) -> KnownAgency:
+    return KnownAgency(agency.name, agency.tax_codes, agency.cert_fingerprints)
 
 
-def _fingerprint(text: str) -> str:
-    return text.lower().replace(":", "").strip()
-
-
-def signed_by(report: SignatureReport, agency: Agency) -> bool:
-    """The certificate maps to the agency: a UID (MST:/MNS:) in its tax codes, or a configured fingerprint."""
-    codes = {_uid(t) for t in agency.tax_codes}
-    if codes & {_uid(u) for u in report.signer_uids}:
-        return True
-    return bool(report.cert_sha256) and _fingerprint(report.cert_sha256) in {
-        _fingerprint(f) for f in agency.cert_fingerprints
-    }
-
-
-def is_organisation(report: SignatureReport, ins: Inspection) -> bool:
-    fp = _fingerprint(report.cert_sha256)
-    return report.is_organisation or any(fp in map(_fingerprint, a.cert_fingerprints) for a in ins.directory.agencies)
+def expectation(ins: Inspection, deps: Deps, main: InboundAttachment) -> SignerExpectation:
+    """Who must have signed the main document: the configured kinds, fewer for a scan of paper (no text layer)."""
+    checked = ins.facts.get("completeness", {}).get(main.filename, {})
+    scanned = checked.get("has_text") is False
+    return SignerExpectation(
+        sender=_known(ins.agency) if ins.agency is not None else None,
+        kinds=deps.checks.expected_signatures_scanned if scanned else deps.checks.expected_signatures,
+        directory=tuple(_known(a) for a in ins.directory.agencies),
+        require_signature=deps.checks.require_signature,
+    )
 
 
 async def verify_signatures(ins: Inspection, deps: Deps) -> str:
-    """Every PDF's signatures; TOTAL_FAILED ⇒ reject, INDETERMINATE ⇒ hold; the main document needs the expected
-    personal and organisation signatures, and the organisation's certificate must be the sending agency's."""
+    """Every PDF's signatures and document timestamps (core.signature_policy): TOTAL_FAILED ⇒ reject,
+    INDETERMINATE ⇒ hold; the main document must carry exactly the expected signers, its organisation signature
+    the sending agency's. Without trust roots nothing is accepted as checked: the document is held."""
     main = main_pdf(ins)
-    if deps.signatures is None or main is None:
+    if main is None:
+        return "Không có tệp PDF để kiểm tra chữ ký số"
+    if deps.signatures is None:
         ins.note("signatures", {"checked": False})
-        return "Chưa kiểm tra chữ ký số (chưa cấu hình chứng thư gốc tin cậy)"
+        if deps.checks.unchecked_signatures_pass:  # a test setup of other parts, never a default
+            return "Không kiểm tra chữ ký số (cấu hình cho qua khi chưa có chứng thư số gốc tin cậy)"
+        ins.hold("signature.unchecked", UNCHECKED)
+        return "Không kiểm tra được chữ ký số: chưa cấu hình chứng thư số gốc tin cậy"
     for pdf in ins.pdfs:
-        ins.signatures[pdf.filename] = await deps.signatures.validate(pdf.data)
+        await signature_reports(ins, deps, pdf)
     ins.note("signatures", {name: [report_data(r) for r in rs] for name, rs in ins.signatures.items()})
+    many = len(ins.pdfs) > 1
     for pdf in ins.pdfs:
-        for r in ins.signatures[pdf.filename]:
-            _judge(ins, r, pdf.filename)
-    kinds = _expected_kinds(ins, ins.signatures[main.filename], deps)
-    return _summary(ins, main.filename, kinds)
+        ins.reasons.extend(signature_reasons(ins.signatures[pdf.filename], pdf.filename if many else ""))
+    expected = expectation(ins, deps, main)
+    ins.reasons.extend(judge_signers(ins.signatures[main.filename], expected))
+    return _summary(ins, main.filename, expected)
 
 
-def _judge(ins: Inspection, r: SignatureReport, filename: str) -> None:
-    count = len(ins.pdfs)
-    if r.indication is Indication.TOTAL_FAILED:
-        ins.reject(f"signature.{r.sub_indication.lower() or 'failed'}", _in_file(filename, r.message, count))
-    elif r.indication is Indication.INDETERMINATE:
-        ins.hold(f"signature.{r.sub_indication.lower() or 'indeterminate'}", _in_file(filename, r.message, count))
-    # only a trusted certificate's identity counts: an untrusted one is held above, whatever it claims
-    if r.indication is not Indication.TOTAL_PASSED or ins.agency is None or not is_organisation(r, ins):
-        return
-    if signed_by(r, ins.agency):
-        return
-    owner = next((a for a in ins.directory.agencies if signed_by(r, a)), None)
-    who = f"chứng thư của {owner.name}" if owner else f"chứng thư «{r.signer_cn or r.signer_subject}»"
-    ins.reject("signature.wrong_organisation", f"{WRONG_ORGANISATION} ({who}, cơ quan gửi: {ins.agency.name}).")
-
-
-def _expected_kinds(ins: Inspection, reports: list[SignatureReport], deps: Deps) -> set[str]:
-    kinds = {ORGANISATION if is_organisation(r, ins) else PERSONAL for r in reports}
-    missing = [k for k in deps.checks.expected_signatures if k not in kinds]
-    if not reports:
-        message = "Văn bản chưa được ký số."
-    elif missing:
-        labels = {PERSONAL: "chữ ký số của người có thẩm quyền", ORGANISATION: "chữ ký số của cơ quan"}
-        message = "Văn bản thiếu " + " và ".join(labels[k] for k in missing) + "."
-    else:
-        return kinds
-    code = "signature.missing" if reports else "signature.unsigned"
-    (ins.reject if deps.checks.require_signature else ins.hold)(code, message)
-    return kinds
-
-
-def _summary(ins: Inspection, main: str, kinds: set[str]) -> str:
-    total = sum(len(rs) for rs in ins.signatures.values())
-    passed = sum(r.indication is Indication.TOTAL_PASSED for rs in ins.signatures.values() for r in rs)
-    names = ", ".join(r.signer_cn for r in ins.signatures[main] if r.signer_cn)
-    found = " + ".join(sorted(kinds)) or "không có"
-    return f"{passed}/{total} chữ ký số hợp lệ; văn bản chính: {found}" + (f" ({names})" if names else "")
+def _summary(ins: Inspection, main: str, expected: SignerExpectation) -> str:
+    signatures = [r for rs in ins.signatures.values() for r in rs if r.kind != "document"]
+    passed = sum(r.indication is Indication.TOTAL_PASSED for r in signatures)
+    names = ", ".join(r.signer_cn for r in ins.signatures[main] if r.signer_cn and r.kind == "signature")
+    directory = expected.directory
+    kinds = sorted(
+        {
+            ORGANISATION if is_organisation(r, directory) else PERSONAL
+            for r in ins.signatures[main]
+            if r.kind == "signature"
+        }
+    )
+    found = " + ".join(kinds) or "không có"
+    return f"{passed}/{len(signatures)} chữ ký số hợp lệ; văn bản chính: {found}" + (f" ({names})" if names else "")

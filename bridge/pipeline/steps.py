@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import fields
 
-from bridge.pipeline.attachment_checks import check_completeness, main_pdf, scan, verify_signatures
+from bridge.pipeline.attachment_checks import check_completeness, main_pdf, scan, signed_content, verify_signatures
 from bridge.pipeline.inspection import Inspection
 from bridge.services.deps import Deps
 from core.agency import Agency, SenderPolicy
@@ -131,7 +131,7 @@ async def extract_metadata(ins: Inspection, deps: Deps) -> str:
     main = main_pdf(ins)
     from_pdf = DeclaredMetadata()
     if deps.extract_pdf_metadata is not None and main is not None:
-        from_pdf = await deps.extract_pdf_metadata(main.data)
+        from_pdf = await deps.extract_pdf_metadata(await signed_content(ins, deps, main))
     ins.meta = declared.merged_over(from_pdf)
     for problem in declared.problems:
         ins.reject("metadata.invalid", problem)

@@ -56,6 +56,7 @@ def settings_for(db_url: str, tmp: Path, axis_url: str, sink_port: int) -> Setti
     s.axis.base_url, s.axis.system_id, s.axis.secret = axis_url, BRIDGE_SYSTEM, BRIDGE_SECRET
     s.axis.simulator, s.axis.poll_interval = False, 0.2
     s.outbox.initial_delay, s.outbox.max_delay, s.outbox.jitter, s.outbox.idle_sleep = 0.2, 1.0, 0.1, 0.05
+    s.checks.signatures_unchecked = "accept"  # these runs test the flows; signature checks have their own tests
     return s
 
 
@@ -86,6 +87,8 @@ initial_delay = {s.outbox.initial_delay}
 max_delay = {s.outbox.max_delay}
 jitter = {s.outbox.jitter}
 idle_sleep = {s.outbox.idle_sleep}
+[checks]
+signatures_unchecked = "{s.checks.signatures_unchecked}"
 """
 
 

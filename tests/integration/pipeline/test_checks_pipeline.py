@@ -41,7 +41,10 @@ async def test_signed_document_is_registered_with_every_check_recorded(checked: 
     ("alter", "message"),
     [
         (flip_byte, "Chữ ký số không hợp lệ: nội dung tài liệu đã bị thay đổi so với lúc ký"),
-        (add_page_after_signing, "Chữ ký số không hợp lệ: tài liệu đã bị sửa sau khi ký"),
+        (
+            add_page_after_signing,
+            "Tài liệu đã bị sửa sau khi ký: thêm, bớt, thay hoặc đổi thứ tự trang (số trang 1 → 2).",
+        ),
     ],
     ids=["one-byte", "page-added"],
 )

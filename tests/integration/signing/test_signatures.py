@@ -95,9 +95,14 @@ async def test_page_added_after_signing_is_a_modification(
     signature_validator: PdfSignatureValidator, signed_pdf: bytes
 ) -> None:
     reports = await signature_validator.validate(add_page_after_signing(signed_pdf))
-    assert [(r.indication, r.sub_indication) for r in reports] == [
-        (Indication.TOTAL_FAILED, "MODIFIED_AFTER_SIGNING")
-    ] * 2
+    assert [(r.kind, r.indication, r.sub_indication) for r in reports] == [
+        ("signature", Indication.TOTAL_FAILED, "MODIFIED_AFTER_SIGNING"),
+        ("signature", Indication.TOTAL_FAILED, "MODIFIED_AFTER_SIGNING"),
+        ("document", Indication.TOTAL_FAILED, "MODIFIED_AFTER_SIGNING"),
+    ]
+    assert (
+        reports[2].message == "Tài liệu đã bị sửa sau khi ký: thêm, bớt, thay hoặc đổi thứ tự trang (số trang 1 → 2)."
+    )
     assert reports[1].coverage == "ENTIRE_REVISION" and reports[1].modification_level == "OTHER"
     assert reports[1].message == "Chữ ký số không hợp lệ: tài liệu đã bị sửa sau khi ký"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 
-from bridge.pipeline.attachment_checks import NOT_SCANNED, WRONG_ORGANISATION, main_pdf, scan, verify_signatures
+from bridge.pipeline.attachment_checks import NOT_SCANNED, UNCHECKED, main_pdf, scan, verify_signatures
 from bridge.pipeline.run import run_pipeline
 from bridge.pipeline.steps import authenticate, extract_metadata, identify_sender
 from core.metadata import DeclaredMetadata
-from core.ports import Indication
+from core.ports import Indication, SignatureReport
 from core.verdict import Outcome
 from tests.unit.pipeline.fakes import (
     FakeScanner,
@@ -104,10 +104,31 @@ async def test_indeterminate_signature_is_held_for_a_clerk() -> None:
     assert ins.outcome is Outcome.HOLD and codes(ins) == ["signature.revocation_unknown"]
 
 
-async def test_organisation_signature_of_another_agency_is_rejected() -> None:
+async def test_organisation_signature_of_another_agency_is_rejected_naming_both_codes() -> None:
     ins, _ = await _verify(personal(), organisation(signer_uids=("MST:1500000002",), signer_cn="UBND xã Long Phước"))
-    assert ins.outcome is Outcome.REJECT
-    assert ins.reasons[0].message.startswith(WRONG_ORGANISATION) and "Long Phước" in ins.reasons[0].message
+    assert ins.outcome is Outcome.REJECT and codes(ins) == ["signature.wrong_organisation"]
+    assert ins.reasons[0].message == (
+        "Chữ ký số của cơ quan dùng chứng thư số «UBND xã Long Phước» có MST:1500000002 — chứng thư số của UBND "
+        "xã Long Phước trong danh bạ —, nhưng danh bạ ghi cơ quan gửi UBND xã Tân Hòa có MST:1500000001. Chữ ký số của "
+        "cơ quan phải dùng chứng thư số của chính cơ quan gửi; nếu cơ quan đã đổi chứng thư số, đề nghị cập nhật "
+        "danh bạ."
+    )
+
+
+async def test_wrong_organisation_with_the_senders_name_still_names_the_codes_that_differ() -> None:
+    """Issue 16: "chứng thư «UBND xã Tân Hòa», cơ quan gửi: Ủy ban nhân dân xã Tân Hòa" read as a contradiction."""
+    ins, _ = await _verify(personal(), organisation(signer_uids=("MST:0100686209-199",)))
+    message = ins.reasons[0].message
+    assert (
+        "«UBND xã Tân Hòa» có MST:0100686209-199, nhưng danh bạ ghi cơ quan gửi UBND xã Tân Hòa có MST:1500000001"
+        in message
+    )
+
+
+async def test_organisation_certificate_without_codes_is_rejected_saying_so() -> None:
+    ins, _ = await _verify(personal(), organisation(signer_uids=(), cert_sha256="99", is_organisation=True))
+    assert codes(ins) == ["signature.wrong_organisation"]
+    assert "không ghi mã số thuế hay mã ngân sách (MST/MNS)" in ins.reasons[0].message
 
 
 async def test_organisation_certificate_unknown_to_the_directory_is_rejected() -> None:
@@ -140,10 +161,48 @@ async def test_missing_organisation_signature_is_named() -> None:
     assert only_personal.outcome is Outcome.CONTINUE
 
 
-async def test_without_trust_roots_signatures_are_not_checked() -> None:
+async def test_without_trust_roots_nothing_is_accepted_as_checked() -> None:
     ins = inspection(("qd.pdf", PDF))
     detail = await verify_signatures(ins, deps())
-    assert ins.outcome is Outcome.CONTINUE and "Chưa kiểm tra chữ ký số" in detail
+    assert ins.outcome is Outcome.HOLD and codes(ins) == ["signature.unchecked"]
+    assert ins.reasons[0].message == UNCHECKED and "chưa được cấu hình chứng thư số gốc tin cậy" in UNCHECKED
+    assert detail == "Không kiểm tra được chữ ký số: chưa cấu hình chứng thư số gốc tin cậy"
+
+
+async def test_a_signature_beyond_the_expected_ones_is_held_naming_its_signer() -> None:
+    deputy = personal(field_name="ChuKyThem", signer_cn="Trần Thị Bình", cert_sha256="33")
+    ins, _ = await _verify(personal(), organisation(), deputy)
+    assert ins.outcome is Outcome.HOLD and codes(ins) == ["signature.extra_signer"]
+    assert "«Trần Thị Bình»" in ins.reasons[0].message
+    configured, _ = await _verify(
+        personal(), deputy, organisation(), expected_signatures=("personal", "personal", "organisation")
+    )
+    assert configured.outcome is Outcome.CONTINUE, configured.reasons
+
+
+async def test_a_scanned_document_needs_only_the_organisation_signature() -> None:
+    ins = inspection(("qd.pdf", PDF))
+    ins.facts["completeness"] = {"qd.pdf": {"has_text": False}}
+    await verify_signatures(ins, deps(signatures=FakeValidator({PDF: [organisation()]}), checks=policy()))
+    assert ins.outcome is Outcome.CONTINUE, ins.reasons
+    text = inspection(("qd.pdf", PDF))
+    text.facts["completeness"] = {"qd.pdf": {"has_text": True}}
+    await verify_signatures(text, deps(signatures=FakeValidator({PDF: [organisation()]}), checks=policy()))
+    assert codes(text) == ["signature.missing"]
+
+
+async def test_a_document_finding_replaces_the_signatures_generic_reason() -> None:
+    generic = "Chữ ký số không hợp lệ: tài liệu đã bị sửa sau khi ký"
+    finding = SignatureReport(
+        "",
+        Indication.TOTAL_FAILED,
+        "MODIFIED_AFTER_SIGNING",
+        "Tài liệu đã bị sửa sau khi ký: thêm chú thích trên trang 1.",
+        kind="document",
+    )
+    broken = personal(indication=Indication.TOTAL_FAILED, sub_indication="MODIFIED_AFTER_SIGNING", message=generic)
+    ins, _ = await _verify(broken, organisation(), finding)
+    assert [r.message for r in ins.reasons] == ["Tài liệu đã bị sửa sau khi ký: thêm chú thích trên trang 1."]
 
 
 def test_main_document_is_the_first_pdf_not_named_as_an_appendix() -> None:
