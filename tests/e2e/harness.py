@@ -76,6 +76,7 @@ secure_cookies = {str(s.api.secure_cookies).lower()}
 [checks]
 clamd_enabled = {str(s.checks.clamd_enabled).lower()}
 sender_auth = {str(s.checks.sender_auth).lower()}
+signatures_unchecked = "{s.checks.signatures_unchecked}"
 [axis]
 base_url = "{s.axis.base_url}"
 system_id = "{s.axis.system_id}"
@@ -87,8 +88,6 @@ initial_delay = {s.outbox.initial_delay}
 max_delay = {s.outbox.max_delay}
 jitter = {s.outbox.jitter}
 idle_sleep = {s.outbox.idle_sleep}
-[checks]
-signatures_unchecked = "{s.checks.signatures_unchecked}"
 """
 
 
