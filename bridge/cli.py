@@ -310,6 +310,58 @@ def audit_verify(config: ConfigOpt = None) -> None:
     raise typer.Exit(1)
 
 
+@agencies_app.command("list")
+def agencies_list(config: ConfigOpt = None) -> None:
+    """Liệt kê danh bạ cơ quan (mã định danh, tên, địa chỉ thư)."""
+    from bridge.services.admin import list_agencies
+
+    for a in _with_bridge(config, lambda b: list_agencies(b.deps)):
+        served = "phục vụ" if a.served else "ngoài"
+        typer.echo(f"{a.organ_id}  {a.name}  [{served}]  {', '.join(a.emails)}")
+
+
+@officials_app.command("list")
+def officials_list(config: ConfigOpt = None) -> None:
+    """Liệt kê cán bộ dùng chatbot và tình trạng liên kết."""
+    from bridge.services.admin import list_officials
+
+    for o in _with_bridge(config, lambda b: list_officials(b.deps)):
+        linked = "đã liên kết" if o.chat_id else "chưa liên kết"
+        typer.echo(f"{o.id:>5}  {o.name}  ({o.role.label}, {o.organ_id})  {linked}")
+
+
+@officials_app.command("code")
+def officials_code(official_id: int, config: ConfigOpt = None) -> None:
+    """Cấp mã liên kết mới (dùng một lần) cho một cán bộ."""
+    from datetime import timedelta
+
+    from bridge.bootstrap import access
+    from bridge.services.admin import AdminError, official_code
+
+    async def act(b):  # type: ignore[no-untyped-def]
+        ttl = timedelta(hours=b.settings.bot.link_code_hours)
+        return await official_code(b.deps, access(b).audit, "cli", official_id, ttl)
+
+    try:
+        code = _with_bridge(config, act)
+    except AdminError as exc:
+        raise CliError(str(exc), 1) from exc
+    typer.echo(f"Mã liên kết mới của cán bộ số {official_id}: {code} (gửi cho chatbot: /start {code})")
+
+
+@officials_app.command("unlink")
+def officials_unlink(official_id: int, config: ConfigOpt = None) -> None:
+    """Hủy liên kết chatbot của một cán bộ (mất điện thoại, chuyển công tác)."""
+    from bridge.bootstrap import access
+    from bridge.services.admin import AdminError, unlink_official
+
+    try:
+        _with_bridge(config, lambda b: unlink_official(b.deps, access(b).audit, "cli", official_id))
+    except AdminError as exc:
+        raise CliError(str(exc), 1) from exc
+    typer.echo(f"Đã hủy liên kết chatbot của cán bộ số {official_id}.")
+
+
 @users_app.command("add")
 def users_add(
     username: str,

@@ -172,6 +172,16 @@ class OfficialRepository(Repository):
         await self._conn.execute(sa.delete(c).where(sa.or_(c.c.chat_id == chat_id, c.c.official_id == official_id)))
         await self._conn.execute(sa.insert(c).values(chat_id=chat_id, official_id=official_id, linked_at=self._now()))
 
+    async def all(self) -> list[Official]:
+        """Every official, by agency then name (the admin list)."""
+        q = self._officials().order_by(officials.c.organ_id, officials.c.name, officials.c.id)
+        return [_official(r) for r in (await self._conn.execute(q)).all()]
+
+    async def unlink(self, official_id: int) -> bool:
+        """Forget the official's chat (a lost phone, a departure); False when none was linked."""
+        res = await self._conn.execute(sa.delete(chat_links).where(chat_links.c.official_id == official_id))
+        return bool(res.rowcount)
+
     # --- notifications -------------------------------------------------------------------------------------
 
     async def unfanned(self, since: datetime, limit: int = 200) -> list[tuple[str, str]]:
