@@ -63,12 +63,13 @@ def report_pdf(r: PeriodReport, header: OfficialHeader | None = None) -> bytes:
 
     today = vietnam_date(r.generated_at)
     agency = h.agency[:1].upper() + h.agency[1:].lower()
+    number_line = escape(f"Số: {h.number}").replace(" ", "\u00a0")  # the blank before /BC-… is kept for the số
     top = Table(
         [
             [Paragraph(escape(h.parent_agency.upper()), centre), Paragraph(QUOC_HIEU, centre_b)],
             [Paragraph(escape(h.agency.upper()), centre_b), Paragraph("Độc lập - Tự do - Hạnh phúc", centre_b)],
             [Paragraph("_______", centre), Paragraph("___________________", centre)],
-            [Paragraph(escape(f"Số: {h.number}"), centre), Paragraph(date_line(h.place, today), italic_c)],
+            [Paragraph(number_line, centre), Paragraph(date_line(h.place, today), italic_c)],
         ],
         colWidths=[70 * mm, 100 * mm],
     )

@@ -118,3 +118,44 @@ async def test_documents_search_preview_and_review(site_fixture, browser, shot) 
 
     await in_browser(clerk)
     await in_browser(monitor)
+
+
+async def test_administration_in_the_browser(site_fixture, browser, shot) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from datetime import timedelta
+
+    from selenium.webdriver.common.by import By
+
+    from bridge.services.officials import create_official
+    from core.agency import Agency
+    from core.organ_id import OrganId
+    from tests.fixtures.dashboard import AGENCY_A
+
+    base, seeded = site_fixture
+    async with seeded.bridge.deps.uow() as u:
+        await u.agencies.upsert(Agency(OrganId(AGENCY_A), "UBND xã Tân Hòa", emails=("vt@tanhoa.example.invalid",)))
+        await u.commit()
+    made = await create_official(seeded.bridge.deps, "Trần Thị Mai", AGENCY_A, "văn thư", code_ttl=timedelta(hours=1))
+    b = browser
+
+    def admin() -> None:
+        login(b, base, "admin")
+        b.get(f"{base}/web/admin")
+        shot("quan-tri")
+        b.get(f"{base}/web/admin/agencies")
+        b.find_element(By.ID, "organ_id").send_keys("000.00.45.H61")
+        b.find_element(By.ID, "name").send_keys("UBND xã Hòa Ninh")
+        b.find_element(By.ID, "emails").send_keys("vanthu@hoaninh.example.invalid")
+        submit(b, "#save-agency")
+        assert "Đã lưu cơ quan UBND xã Hòa Ninh" in b.find_element(By.ID, "message").text
+        assert "000.00.45.H61" in b.find_element(By.ID, "agencies").text
+        shot("danh-ba")
+        b.get(f"{base}/web/admin/officials")
+        submit(b, f"#official-{made.official.id} button.code")
+        assert "/start " in b.find_element(By.ID, "message").text
+        shot("can-bo")
+        b.get(f"{base}/web/audit")
+        text = b.find_element(By.ID, "audit").text
+        assert "Thêm cơ quan" in text and "Cấp mã liên kết chatbot" in text
+        shot("nhat-ky-quan-tri")
+
+    await in_browser(admin)
