@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.harness import settings_for, simulator, start_bridge  # noqa: E402
 from tests.fixtures.clamd import ClamdServer, clamd_binary  # noqa: E402
+from tests.fixtures.pki import write_crls  # noqa: E402
 from tests.fixtures.smtp_sink import SmtpSink, StoreResult  # noqa: E402
 from tests.integration.pipeline.documents import signers, tan_hoa_document  # noqa: E402
 
@@ -97,6 +98,7 @@ async def run(n: int, connections: int, workers: int) -> None:
     s.outbox.workers = workers
     s.deliveries.receipt_cap_per_day = n + 1  # every receipt is measured, none held back by the daily cap
     s.checks.trust_roots = [str(root)]
+    s.checks.crl_dir = str(write_crls(signers().pki, tmp / "crl"))
     if clamd is not None:
         s.checks.clamd_enabled, s.checks.clamd_host, s.checks.clamd_port = True, clamd.host, clamd.port
     bridge = await start_bridge(s)

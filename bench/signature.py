@@ -36,6 +36,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from core.ports import Indication
+from signing.revocation import Revocation
 from signing.signatures import PdfSignatureValidator
 from tests.fixtures.pdfs import make_official_pdf, sign_pdf, signed_official_pdf
 from tests.fixtures.pki import TestPki, build_test_pki
@@ -78,7 +79,7 @@ async def run(count: int, signatures: int, block: int) -> None:
     print(f"built PKI + {len(pdfs)} signed PDFs ({signatures} signature(s) each) in {time.perf_counter() - t0:.1f} s")
     print(f"each kind validates blocks of {block} file(s) in turn")
     root = asn1_x509.Certificate.load(pki.root.cert_der)
-    validator = PdfSignatureValidator([pki.root_pem])
+    validator = PdfSignatureValidator([pki.root_pem], revocation=Revocation(crls=pki.crls))
     kinds = ("bridge", "in-loop", "baseline")
     wall: dict[str, dict[int, list[float]]] = {k: {1: [], 50: []} for k in kinds}
     cpu: dict[str, dict[int, list[float]]] = {k: {1: [], 50: []} for k in kinds}

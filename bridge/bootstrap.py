@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bridge.checks import AnalysisPool, configure_checks, pool_size
+from bridge.checks import AnalysisPool, configure_checks, pool_size, prepare_demo_pki
 from bridge.directory import load_directory
 from bridge.edxml.dsig import PacketPolicy
 from bridge.services import receive
@@ -180,6 +180,7 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
     from storage.uow import SqlUnitOfWork
 
     engine = make_engine(settings.database_url)
+    prepare_demo_pki(settings.checks)  # demo only: its roots and CRLs must exist before the pool reads them
     pool = AnalysisPool(size, settings.checks) if (size := pool_size(settings.checks)) else None
     clock = clock or SystemClock()
     deps = Deps(

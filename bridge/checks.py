@@ -33,6 +33,15 @@ def _path(name: str) -> Path:
     return p if p.is_absolute() or p.exists() else ROOT / p
 
 
+def prepare_demo_pki(checks: Checks) -> None:
+    """Demo profile only (`checks.demo_pki` set): create the demo PKI on first start, before anything reads the
+    trust roots and CRLs it provides (signing/demo_pki.py)."""
+    if checks.demo_pki:
+        from signing.demo_pki import DemoPki
+
+        DemoPki.ensure(_path(checks.demo_pki))
+
+
 def configure_checks(deps: Deps, checks: Checks, *, dns_resolver: Any = None, pool: AnalysisPool | None = None) -> None:
     """Concrete adapters for the checks, from `[checks]` settings. Imports adapters lazily (composition only).
     With `pool`, PDF analysis and signature validation run in its processes, else in threads of this one."""
@@ -53,12 +62,17 @@ def configure_checks(deps: Deps, checks: Checks, *, dns_resolver: Any = None, po
     if checks.trust_roots and pool is not None:
         deps.signatures = PooledSignatureValidator(pool)
     elif checks.trust_roots:
+        from signing.revocation import Revocation
         from signing.signatures import PdfSignatureValidator
 
         deps.signatures = PdfSignatureValidator(
             [_path(p) for p in checks.trust_roots],
             intermediates=[_path(p) for p in checks.intermediates],
-            revocation_mode=checks.revocation_mode,
+            revocation=Revocation(
+                crl_dir=_path(checks.crl_dir) if checks.crl_dir else None,
+                fetch=checks.revocation_fetch,
+                unknown=checks.revocation_unknown,
+            ),
         )
     if checks.sender_auth:
         deps.authenticator = SenderAuthenticator(dns_resolver=dns_resolver or _resolver(checks.dns_servers))
@@ -150,7 +164,9 @@ def _validator_config(checks: Checks) -> Any:
     return ValidatorConfig(
         trust_roots=tuple(_path(p).read_bytes() for p in checks.trust_roots),
         intermediates=tuple(_path(p).read_bytes() for p in checks.intermediates),
-        revocation_mode=checks.revocation_mode,
+        crl_dir=str(_path(checks.crl_dir)) if checks.crl_dir else "",
+        revocation_fetch=checks.revocation_fetch,
+        revocation_unknown=checks.revocation_unknown,
     )
 
 

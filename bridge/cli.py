@@ -24,6 +24,10 @@ app.add_typer(officials_app, name="officials")
 
 config_app = typer.Typer(help="Cấu hình")
 app.add_typer(config_app, name="config")
+crl_app = typer.Typer(help="Danh sách chứng thư số bị thu hồi (CRL)")
+app.add_typer(crl_app, name="crl")
+demo_app = typer.Typer(help="Chế độ thử nghiệm (make run)")
+app.add_typer(demo_app, name="demo")
 
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="Tệp cấu hình TOML (chỉ ghi điều khác config/default.toml)")
@@ -439,6 +443,38 @@ def report(
         f"{r.refused_documents} văn bản bị từ chối, {r.non_documents} thư không phải văn bản; "
         f"đã ghi {stem}.xlsx và {stem}.pdf"
     )
+
+
+@crl_app.command("refresh")
+def crl_refresh(config: ConfigOpt = None) -> None:
+    """Tải CRL từ các điểm phân phối ghi trong chứng thư gốc/trung gian đã cấu hình (và checks.crl_urls) về
+    checks.crl_dir; chỉ giữ CRL do chính các chứng thư đó ký. Mã thoát 1 nếu có CRL không tải được."""
+    from bridge.signature_tools import refresh_revocation_lists
+
+    results = refresh_revocation_lists(_settings(config))
+    for r in results:
+        if r.error:
+            typer.echo(f"LỖI {r.url}: {r.error}", err=True)
+        else:
+            typer.echo(f"{r.url} → {r.file} ({r.issuer}, hiệu lực đến {r.next_update or '?'})")
+    if not results:
+        typer.echo("Không có điểm phân phối CRL nào (thêm checks.crl_urls).", err=True)
+    if not results or any(r.error for r in results):
+        raise typer.Exit(1)
+
+
+@demo_app.command("sign")
+def demo_sign_command(
+    source: Annotated[Path | None, typer.Argument(help="Tệp PDF cần ký (bỏ trống: văn bản mẫu một trang)")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Tệp PDF đã ký")] = Path("var/demo-signed.pdf"),
+    organ: Annotated[str, typer.Option("--organ", help="Mã định danh cơ quan ký (mặc định: cơ quan đầu tiên)")] = "",
+    config: ConfigOpt = None,
+) -> None:
+    """Ký một tệp PDF bằng PKI THỬ NGHIỆM: chữ ký cá nhân rồi chữ ký của cơ quan (chỉ trong chế độ demo)."""
+    from bridge.signature_tools import demo_sign
+
+    signed = demo_sign(_settings(config), source, out, organ)
+    typer.echo(f"Đã ký {signed.path}: cá nhân, rồi {signed.agency} ({signed.organ_id}, {', '.join(signed.codes)}).")
 
 
 if __name__ == "__main__":

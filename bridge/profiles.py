@@ -45,6 +45,8 @@ def _checks(s: Settings) -> list[str]:
         found.append("checks.clamd_enabled = false: văn bản phải được quét virus trước khi tiếp nhận.")
     if not c.trust_roots:
         found.append("checks.trust_roots trống: chữ ký số phải được kiểm tra với chứng thư gốc tin cậy.")
+    if c.demo_pki:
+        found.append("checks.demo_pki: PKI thử nghiệm (khóa bí mật ai cũng có) chỉ dùng trong chế độ demo.")
     if c.signatures_unchecked != "hold":
         found.append('checks.signatures_unchecked: văn bản chưa kiểm tra được chữ ký số phải được giữ lại ("hold").')
     demo = {p.read_bytes() for p in DEMO_TRUST.glob("demo-*.pem")}

@@ -116,7 +116,11 @@ class Checks(Section):
     clamd_timeout: Positive
     trust_roots: list[str]
     intermediates: list[str]
-    revocation_mode: Literal["soft-fail", "hard-fail", "require"]
+    crl_dir: str
+    crl_urls: list[str]
+    revocation_fetch: bool
+    revocation_unknown: Literal["hold", "reject"]
+    demo_pki: str
     require_signature: bool
     signatures_unchecked: Literal["hold", "accept"]
     expected_signatures: list[Literal["personal", "organisation"]]

@@ -19,6 +19,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -56,7 +57,9 @@ class ValidatorConfig:
 
     trust_roots: tuple[bytes, ...]
     intermediates: tuple[bytes, ...] = ()
-    revocation_mode: str = "soft-fail"
+    crl_dir: str = ""  # "" = no CRL files
+    revocation_fetch: bool = False
+    revocation_unknown: str = "hold"
 
 
 _validator = None  # this process's PdfSignatureValidator, built by init_worker
@@ -91,10 +94,16 @@ def init_worker(config: ValidatorConfig | None) -> None:
     global _validator, _loop
     _validator = None
     if config is not None:
+        from signing.revocation import Revocation
         from signing.signatures import PdfSignatureValidator
 
+        revocation = Revocation(
+            crl_dir=Path(config.crl_dir) if config.crl_dir else None,
+            fetch=config.revocation_fetch,
+            unknown=config.revocation_unknown,
+        )
         _validator = PdfSignatureValidator(
-            config.trust_roots, intermediates=config.intermediates, revocation_mode=config.revocation_mode
+            config.trust_roots, intermediates=config.intermediates, revocation=revocation
         )
         _loop = _loop or asyncio.new_event_loop()
 

@@ -10,7 +10,8 @@ Verdict (checked in this order, first match wins; mirrors ETSI EN 319 102-1 wher
   REVOKED                  TOTAL_FAILED
   NO_TRUSTED_ROOT          INDETERMINATE  no path to a configured trust root
   EXPIRED / NOT_YET_VALID  INDETERMINATE  certificate outside its validity at validation time, no timestamp
-  REVOCATION_UNKNOWN       INDETERMINATE  revocation status could not be established (hard-fail mode)
+  REVOCATION_UNKNOWN       INDETERMINATE  no CRL/OCSP to be had for a certificate of the path (TOTAL_FAILED when
+                                          revocation_unknown = "reject")
   other certvalidator codes INDETERMINATE  passed through by name (CHAIN_CONSTRAINTS_FAILURE, …)
   otherwise bottom_line → TOTAL_PASSED, else INDETERMINATE/GENERIC.
 Only TOTAL_PASSED means "accept".
@@ -87,7 +88,7 @@ def timestamp_message(sub_indication: str) -> str:
     return text
 
 
-def verdict(st: PdfSignatureStatus, *, revocation_hard_fail: bool) -> tuple[Indication, str]:
+def verdict(st: PdfSignatureStatus, *, unknown: str = "hold") -> tuple[Indication, str]:
     if not st.intact:
         return Indication.TOTAL_FAILED, "HASH_FAILURE"
     if not st.valid:
@@ -98,17 +99,26 @@ def verdict(st: PdfSignatureStatus, *, revocation_hard_fail: bool) -> tuple[Indi
         return Indication.TOTAL_FAILED, "MODIFIED_AFTER_SIGNING"
     if st.seed_value_constraint_error is not None:
         return Indication.TOTAL_FAILED, "SIG_CONSTRAINTS_FAILURE"
-    indic = st.trust_problem_indic
+    return trust_verdict(st.trust_problem_indic, st.bottom_line, unknown=unknown)
+
+
+def trust_verdict(indic: object, bottom_line: bool, *, unknown: str) -> tuple[Indication, str]:
+    """The certificate path: untrusted, expired, revoked, or revocation status not to be had (`unknown`: hold or
+    reject). With revocation required, certvalidator reports missing revocation information as a general path
+    failure; every other path problem has its own code."""
     if isinstance(indic, AdESIndeterminate):
         if indic in _TRUST_CODES:
-            return _TRUST_CODES[indic]
-        # certvalidator reports "no revocation info" in hard-fail mode as a general path failure
-        if revocation_hard_fail and indic == AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE:
-            return Indication.INDETERMINATE, "REVOCATION_UNKNOWN"
-        return Indication.INDETERMINATE, indic.name
+            indication, sub = _TRUST_CODES[indic]
+        elif indic == AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE:
+            indication, sub = Indication.INDETERMINATE, "REVOCATION_UNKNOWN"
+        else:
+            indication, sub = Indication.INDETERMINATE, indic.name
+        if sub == "REVOCATION_UNKNOWN" and unknown == "reject":
+            indication = Indication.TOTAL_FAILED
+        return indication, sub
     if indic is not None:
         return Indication.INDETERMINATE, getattr(indic, "name", str(indic))
-    if st.bottom_line:
+    if bottom_line:
         return Indication.TOTAL_PASSED, ""
     return Indication.INDETERMINATE, "GENERIC"
 
@@ -168,9 +178,9 @@ def build_report(
     placement: dict[str, int],
     *,
     organisation_certs: frozenset[str],
-    revocation_hard_fail: bool,
+    unknown: str = "hold",
 ) -> SignatureReport:
-    indication, sub = verdict(st, revocation_hard_fail=revocation_hard_fail)
+    indication, sub = verdict(st, unknown=unknown)
     signer = signer_fields(st.signing_cert, organisation_certs)
     text = message(sub or "OK")
     if indication is Indication.TOTAL_PASSED and signer["signer_cn"]:
@@ -191,7 +201,7 @@ def build_report(
     )
 
 
-def timestamp_verdict(st: DocumentTimestampStatus) -> tuple[Indication, str]:
+def timestamp_verdict(st: DocumentTimestampStatus, *, unknown: str = "hold") -> tuple[Indication, str]:
     """A document timestamp: its imprint must match the covered bytes, its token verify and its TSA be trusted."""
     if not st.intact:
         return Indication.TOTAL_FAILED, "HASH_FAILURE"
@@ -201,18 +211,15 @@ def timestamp_verdict(st: DocumentTimestampStatus) -> tuple[Indication, str]:
         return Indication.TOTAL_FAILED, "INCOMPLETE_COVERAGE"
     if st.modification_level == ModificationLevel.OTHER:
         return Indication.TOTAL_FAILED, "MODIFIED_AFTER_SIGNING"
-    indic = st.trust_problem_indic
-    if isinstance(indic, AdESIndeterminate) and indic in _TRUST_CODES:
-        return _TRUST_CODES[indic]
-    if indic is not None or not st.trusted:
-        return Indication.INDETERMINATE, getattr(indic, "name", "NO_TRUSTED_ROOT")
-    return Indication.TOTAL_PASSED, ""
+    if st.trust_problem_indic is None and not st.trusted:
+        return Indication.INDETERMINATE, "NO_TRUSTED_ROOT"
+    return trust_verdict(st.trust_problem_indic, True, unknown=unknown)
 
 
 def build_timestamp_report(
-    field_name: str, subfilter: str, st: DocumentTimestampStatus, placement: dict[str, int]
+    field_name: str, subfilter: str, st: DocumentTimestampStatus, placement: dict[str, int], *, unknown: str = "hold"
 ) -> SignatureReport:
-    indication, sub = timestamp_verdict(st)
+    indication, sub = timestamp_verdict(st, unknown=unknown)
     tsa = signer_fields(st.signing_cert, frozenset())
     tsa["is_organisation"] = False  # a time-stamping authority signs no document
     passed = indication is Indication.TOTAL_PASSED

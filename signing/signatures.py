@@ -23,8 +23,9 @@ saved only ~0.6 ms per PDF when measured). pyHanko's async API runs on a dedicat
 (signing/sig_worker.py); later revisions are judged by pyHanko's standard difference analysis.
 
 `trust_roots` / `intermediates`: PEM (one or many certificates) or DER, as bytes or a file path (str or Path).
-`revocation_mode`: pyHanko's "soft-fail" (default; offline OK), "hard-fail" (fail on revocation info that
-is found bad or unreachable), "require" (no revocation info → INDETERMINATE/REVOCATION_UNKNOWN).
+`revocation` (signing/revocation.py): CRLs given and/or read from a folder, OCSP/CRL fetching on or off; every
+certificate below a trust root must have revocation information ("require"): revoked → TOTAL_FAILED/REVOKED,
+none to be had → REVOCATION_UNKNOWN, INDETERMINATE (held) or TOTAL_FAILED (`unknown="reject"`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from core.ports import SignatureReport
 from core.signature_policy import Ambiguity, DocumentFacts, StructureProblem, judge_document
 from signing.revisions import revision_facts
+from signing.revocation import CrlFolder, Revocation, load_crls
 from signing.sig_report import build_report, build_timestamp_report, document_report, failed_report, signer_fields
 from signing.sig_worker import LoopThread
 from signing.xref_scan import scan_xrefs
@@ -59,7 +61,6 @@ ACCEPTED_SUBFILTERS = {
     "signature": frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"}),
     "timestamp": frozenset({"/ETSI.RFC3161"}),
 }
-REVOCATION_MODES = frozenset({"soft-fail", "hard-fail", "require"})
 
 CertSource = bytes | str | Path
 
@@ -79,21 +80,19 @@ class PdfSignatureValidator:
         trust_roots: Iterable[CertSource],
         *,
         intermediates: Iterable[CertSource] = (),
-        revocation_mode: str = "soft-fail",
-        allow_fetching: bool = False,
+        revocation: Revocation = Revocation(),
         organisation_certs: Iterable[str] = (),
         strict_syntax: bool = True,
     ) -> None:
-        if revocation_mode not in REVOCATION_MODES:
-            raise ValueError(f"revocation_mode must be one of {sorted(REVOCATION_MODES)}")
         roots = load_certificates(trust_roots)
         if not roots:
             raise ValueError("at least one trust root is required")
         self._trust = SimpleTrustManager.build(trust_roots=roots)
         self._root_sha256 = tuple(hashlib.sha256(c.dump()).hexdigest() for c in roots)
         self._intermediates = tuple(load_certificates(intermediates))
-        self._revocation_mode = revocation_mode
-        self._allow_fetching = allow_fetching
+        self._revocation = revocation
+        self._given_crls = tuple(crl for data in revocation.crls for crl in load_crls(data))
+        self._crl_folder = CrlFolder(revocation.crl_dir) if revocation.crl_dir is not None else None
         self._organisation_certs = frozenset(fp.lower().replace(":", "") for fp in organisation_certs)
         self._strict = strict_syntax
         self._worker = LoopThread()
@@ -137,18 +136,20 @@ class PdfSignatureValidator:
         return reports + [document_report(f) for f in judge_document(facts, reports)]
 
     def _context(self) -> ValidationContext:
-        if self._allow_fetching and self._fetcher_backend is None:
+        fetch = self._revocation.fetch
+        if fetch and self._fetcher_backend is None:
             from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
             self._fetcher_backend = AIOHttpFetcherBackend()
+        on_disk = self._crl_folder.current() if self._crl_folder is not None else ()
         return ValidationContext(
             trust_manager=self._trust,
             other_certs=self._intermediates,
-            allow_fetching=self._allow_fetching,
+            allow_fetching=fetch,
             fetcher_backend=self._fetcher_backend,  # shared, not owned: one HTTP session for all documents
-            revocation_mode=self._revocation_mode,
-            # empty, not None: lets hard-fail run offline (it then reports REVOCATION_UNKNOWN)
-            crls=(),
+            # every certificate below a trust root needs revocation information: none found is never a pass
+            revocation_mode="require",
+            crls=(*self._given_crls, *on_disk),
             ocsps=(),
         )
 
@@ -158,7 +159,7 @@ class PdfSignatureValidator:
         try:
             if timestamp:
                 stamp = await async_validate_pdf_timestamp(sig, context)
-                return build_timestamp_report(name, subfilter, stamp, _placement(sig))
+                return build_timestamp_report(name, subfilter, stamp, _placement(sig), unknown=self._revocation.unknown)
             status = await async_validate_pdf_signature(sig, context)
         except Exception as e:  # broken /ByteRange or CMS content pyHanko only notices while validating
             log.info("signature %r could not be validated: %s", name, e)
@@ -172,7 +173,7 @@ class PdfSignatureValidator:
             status,
             _placement(sig),
             organisation_certs=self._organisation_certs,
-            revocation_hard_fail=self._revocation_mode != "soft-fail",
+            unknown=self._revocation.unknown,
         )
 
 

@@ -33,7 +33,7 @@ from tests.e2e.harness import (
     start_bridge,
 )
 from tests.fixtures.pdfs import make_official_pdf
-from tests.fixtures.pki import TestPki
+from tests.fixtures.pki import TestPki, write_crls
 from tests.integration.pipeline.documents import signers, tan_hoa_document
 
 HUYEN = "000.00.32.H61"
@@ -62,6 +62,7 @@ async def signing_bridge(  # type: ignore[no-untyped-def]
     settings = settings_for(db_url, tmp_path, axis.base_url, mail_sink.port)
     settings.axis.signing_cert, settings.axis.signing_key = str(cert), str(key)
     settings.checks.trust_roots, settings.checks.intermediates = [str(root)], []
+    settings.checks.crl_dir = str(write_crls(test_pki, tmp_path / "crl"))
     running = await start_bridge(settings)
     yield running
     await running.shutdown()

@@ -25,6 +25,7 @@ from tests.e2e.harness import RunningBridge, api_get, document_mail, eventually,
 from tests.fixtures.clamd import ClamdServer, eicar_bytes
 from tests.fixtures.fake_dns import FakeDNS
 from tests.fixtures.pdfs import flip_byte, signed_official_pdf
+from tests.fixtures.pki import write_crls
 from tests.integration.pipeline.documents import signers, tan_hoa_document
 
 HUYEN = "000.00.32.H61"
@@ -45,6 +46,7 @@ async def checked_bridge(  # type: ignore[no-untyped-def]
     c = s.checks
     c.clamd_enabled, c.clamd_host, c.clamd_port, c.clamd_timeout = True, clamd_running.host, clamd_running.port, 5
     c.trust_roots, c.scan_retry_max_delay = [str(root)], 0.3
+    c.crl_dir = str(write_crls(signers().pki, tmp_path / "crl"))
     c.sender_auth, c.dns_servers = True, [f"{fake_dns.host}:{fake_dns.port}"]
     running = await start_bridge(s)
     yield running

@@ -108,7 +108,7 @@ def test_unknown_keys_are_refused_naming_key_and_file(tmp_path: Path) -> None:
         ("[smtp_in]\nport = 70000", "smtp_in.port = 70000", "phải nhỏ hơn hoặc bằng 65535"),
         ("[outbox]\nworkers = 0", "outbox.workers = 0", "phải lớn hơn hoặc bằng 1"),
         ("[outbox]\njitter = -1", "outbox.jitter = -1", "phải lớn hơn hoặc bằng 0"),
-        ('[checks]\nrevocation_mode = "soft"', "checks.revocation_mode = 'soft'", "phải là một trong"),
+        ('[checks]\nrevocation_unknown = "soft"', "checks.revocation_unknown = 'soft'", "phải là một trong"),
         ('profile = "staging"', "profile = 'staging'", "phải là một trong: 'demo' hoặc 'production'"),
         ('[bot]\ndigest_times = ["7:30"]', "bot.digest_times[0] = '7:30'", "giờ phải có dạng HH:MM"),
         ('database_url = "mysql://x/y"', "database_url", "phải bắt đầu bằng sqlite+aiosqlite://"),

@@ -18,6 +18,7 @@ from core.document import Document
 from core.inbound import Channel
 from tests.e2e.harness import DIRECTORY
 from tests.fixtures.clamd import ClamdServer
+from tests.fixtures.pki import write_crls
 from tests.fixtures.settings import base_settings
 from tests.integration.pipeline.documents import Signers, signers
 
@@ -57,6 +58,7 @@ def checked_settings(db_url: str, tmp: Path, clamd: ClamdServer | None, root_pem
     if clamd is not None:
         s.checks.clamd_host, s.checks.clamd_port, s.checks.clamd_timeout = clamd.host, clamd.port, 10
     s.checks.trust_roots = [str(root_pem)]
+    s.checks.crl_dir = str(write_crls(signers().pki, tmp / "crl"))
     s.checks.scan_retry_max_delay = 0.2
     return s
 

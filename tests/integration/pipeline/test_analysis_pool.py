@@ -16,10 +16,12 @@ from mail.mime import parse_message
 from signing import analysis
 from signing.completeness import check_pdf
 from signing.pdf_text import extract_metadata
+from signing.revocation import Revocation
 from signing.signatures import PdfSignatureValidator
 from storage.migrate import upgrade
 from tests.e2e.harness import DIRECTORY
 from tests.fixtures.pdfs import make_official_pdf
+from tests.fixtures.pki import write_crls
 from tests.fixtures.settings import base_settings
 from tests.integration.pipeline.documents import signers, tan_hoa_document
 
@@ -29,6 +31,7 @@ def _settings(tmp: Path, processes: int = 0) -> Settings:
     root = tmp / "root.pem"
     root.write_bytes(signers().pki.root.cert_pem)
     s.checks.trust_roots, s.checks.analysis_processes = [str(root)], processes
+    s.checks.crl_dir = str(write_crls(signers().pki, tmp / "crl"))
     return s
 
 
@@ -38,7 +41,9 @@ async def test_signatures_are_validated_in_the_pool_as_in_process(tmp_path: Path
     try:
         assert bridge.pool is not None and isinstance(bridge.deps.signatures, PooledSignatureValidator)
         pooled = await bridge.deps.signatures.validate(pdf)
-        here = await PdfSignatureValidator([tmp_path / "root.pem"]).validate(pdf)
+        here = await PdfSignatureValidator(
+            [tmp_path / "root.pem"], revocation=Revocation(crl_dir=tmp_path / "crl")
+        ).validate(pdf)
         assert [(r.indication, r.signer_cn) for r in pooled] == [(r.indication, r.signer_cn) for r in here]
         assert await bridge.deps.check_pdf(pdf, declared_pages=1) == check_pdf(pdf, declared_pages=1)
     finally:

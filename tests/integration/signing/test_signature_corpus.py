@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from core.ports import Indication, SignatureReport
 from core.verdict import Outcome
+from signing.revocation import Revocation
 from signing.signatures import PdfSignatureValidator
 from tests.fixtures.pki import TestPki
 from tests.fixtures.signature_corpus import ATTACKS, BY_ID, CASES, LEGITIMATE
@@ -335,7 +336,7 @@ def corpus(test_pki: TestPki) -> Callable[[str], bytes]:
 
 @pytest.fixture(scope="module")
 def validator(test_pki: TestPki) -> Iterator[PdfSignatureValidator]:
-    validator = PdfSignatureValidator([test_pki.root_pem])
+    validator = PdfSignatureValidator([test_pki.root_pem], revocation=Revocation(crls=test_pki.crls))
     yield validator
     validator.close()
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
 import pytest
 
 from core.ports import Indication, SignatureReport
+from signing.revocation import Revocation
 from signing.signatures import PdfSignatureValidator
 from tests.fixtures.pdfs import (
     ORGANISATION_FIELD,
@@ -63,7 +65,7 @@ async def test_adbe_pkcs7_detached_is_accepted(signature_validator: PdfSignature
 
 
 async def test_unrelated_trust_root_is_not_trusted(signed_pdf: bytes, test_pki: TestPki) -> None:
-    validator = PdfSignatureValidator([test_pki.other_root.cert_pem])
+    validator = PdfSignatureValidator([test_pki.other_root.cert_pem], revocation=Revocation(crls=test_pki.crls))
     try:
         reports = await validator.validate(signed_pdf)
     finally:
@@ -152,8 +154,9 @@ async def test_unknown_subfilter_is_reported_not_skipped(
 
 async def test_leaf_only_cms_needs_configured_intermediates(test_pki: TestPki, test_pki_files: object) -> None:
     pdf = sign_pdf(make_official_pdf(), test_pki.personal, embed_chain=False)
-    bare = PdfSignatureValidator([test_pki.root.cert_der])  # DER works too
-    with_chain = PdfSignatureValidator([test_pki.root_pem], intermediates=[test_pki.intermediate_pem])
+    crls = Revocation(crls=test_pki.crls)
+    bare = PdfSignatureValidator([test_pki.root.cert_der], revocation=crls)  # DER works too
+    with_chain = PdfSignatureValidator([test_pki.root_pem], intermediates=[test_pki.intermediate_pem], revocation=crls)
     try:
         assert _codes(await bare.validate(pdf))[0][2] == "NO_TRUSTED_ROOT"
         assert _codes(await with_chain.validate(pdf))[0][1] is Indication.TOTAL_PASSED
@@ -163,7 +166,11 @@ async def test_leaf_only_cms_needs_configured_intermediates(test_pki: TestPki, t
 
 
 async def test_configured_organisation_certificate(signed_pdf: bytes, test_pki: TestPki) -> None:
-    validator = PdfSignatureValidator([test_pki.root_pem], organisation_certs=[test_pki.personal.sha256.upper()])
+    validator = PdfSignatureValidator(
+        [test_pki.root_pem],
+        organisation_certs=[test_pki.personal.sha256.upper()],
+        revocation=Revocation(crls=test_pki.crls),
+    )
     try:
         personal, organisation = await validator.validate(signed_pdf)
     finally:
@@ -171,13 +178,39 @@ async def test_configured_organisation_certificate(signed_pdf: bytes, test_pki: 
     assert personal.is_organisation and organisation.is_organisation
 
 
-async def test_revocation_required_but_unavailable_offline(signed_pdf: bytes, test_pki: TestPki) -> None:
-    validator = PdfSignatureValidator([test_pki.root_pem], revocation_mode="require")
+async def test_no_revocation_information_is_never_a_pass(signed_pdf: bytes, test_pki: TestPki) -> None:
+    held, refused = (
+        PdfSignatureValidator([test_pki.root_pem]),
+        PdfSignatureValidator([test_pki.root_pem], revocation=Revocation(unknown="reject")),
+    )
     try:
-        reports = await validator.validate(signed_pdf)
+        assert [(r.indication, r.sub_indication) for r in await held.validate(signed_pdf)] == [
+            (Indication.INDETERMINATE, "REVOCATION_UNKNOWN")
+        ] * 2
+        assert [(r.indication, r.sub_indication) for r in await refused.validate(signed_pdf)] == [
+            (Indication.TOTAL_FAILED, "REVOCATION_UNKNOWN")
+        ] * 2
+    finally:
+        held.close()
+        refused.close()
+
+
+async def test_a_certificate_on_a_crl_file_is_revoked(test_pki: TestPki, tmp_path: Path) -> None:
+    """CRL files on disk (as `crl refresh` writes them), read again when they change."""
+    from tests.fixtures.pki import write_crls
+
+    folder = tmp_path / "crl"
+    validator = PdfSignatureValidator([test_pki.root_pem], revocation=Revocation(crl_dir=folder))
+    pdf = sign_pdf(make_official_pdf(), test_pki.revoked)
+    try:
+        [before] = await validator.validate(pdf)
+        write_crls(test_pki, folder)
+        [after] = await validator.validate(pdf)
     finally:
         validator.close()
-    assert [(r.indication, r.sub_indication) for r in reports] == [(Indication.INDETERMINATE, "REVOCATION_UNKNOWN")] * 2
+    assert (before.indication, before.sub_indication) == (Indication.INDETERMINATE, "REVOCATION_UNKNOWN")
+    assert (after.indication, after.sub_indication) == (Indication.TOTAL_FAILED, "REVOKED")
+    assert after.message == "Chữ ký số không hợp lệ: chứng thư số đã bị thu hồi"
 
 
 async def test_concurrent_validations_give_the_same_answers(
@@ -194,12 +227,12 @@ def test_rejects_bad_configuration(test_pki: TestPki) -> None:
     with pytest.raises(ValueError):
         PdfSignatureValidator([])
     with pytest.raises(ValueError):
-        PdfSignatureValidator([test_pki.root_pem], revocation_mode="maybe")
+        Revocation(unknown="maybe")
 
 
 async def test_fetching_enabled_validator_works_offline_and_closes(signed_pdf: bytes, test_pki: TestPki) -> None:
     # no CRL/OCSP/AIA URLs in the test PKI, so nothing is fetched; this checks the shared backend's life cycle
-    validator = PdfSignatureValidator([test_pki.root_pem], allow_fetching=True)
+    validator = PdfSignatureValidator([test_pki.root_pem], revocation=Revocation(crls=test_pki.crls, fetch=True))
     try:
         reports = await validator.validate(signed_pdf)
     finally:
