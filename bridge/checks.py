@@ -192,6 +192,7 @@ def _timed_out_report() -> Any:
     return SignatureReport(
         field_name="",
         indication=Indication.INDETERMINATE,
+        kind="document",
         sub_indication="ANALYSIS_TIMEOUT",
         message="Không kiểm tra được chữ ký số trong thời gian cho phép (tệp PDF quá lớn hoặc bị hỏng); "
         "văn thư cần kiểm tra trực tiếp.",

@@ -352,8 +352,8 @@ def judge_signers(reports: Sequence[SignatureReport], expectation: SignerExpecta
     of another agency ⇒ reject, signatures beyond those expected ⇒ hold with the signer named."""
     signatures = [r for r in reports if r.kind == "signature"]
     lacking = Outcome.REJECT if expectation.require_signature else Outcome.HOLD
-    if any(r.indication is Indication.TOTAL_FAILED for r in reports):
-        return []  # refused already: who signed a broken or altered file does not matter
+    if any(r.indication is Indication.TOTAL_FAILED or r.kind == "document" for r in reports):
+        return []  # refused or not analysed already: who signed such a file is not what decides it
     if not signatures:
         return [Reason("signature.unsigned", "Văn bản chưa được ký số.", lacking)]
     directory = (*expectation.directory, *((expectation.sender,) if expectation.sender else ()))

@@ -57,6 +57,7 @@ class ValidatorConfig:
 
     trust_roots: tuple[bytes, ...]
     intermediates: tuple[bytes, ...] = ()
+    crls: tuple[bytes, ...] = ()  # CRLs given directly (DER or PEM)
     crl_dir: str = ""  # "" = no CRL files
     revocation_fetch: bool = False
     revocation_unknown: str = "hold"
@@ -98,6 +99,7 @@ def init_worker(config: ValidatorConfig | None) -> None:
         from signing.signatures import PdfSignatureValidator
 
         revocation = Revocation(
+            crls=config.crls,
             crl_dir=Path(config.crl_dir) if config.crl_dir else None,
             fetch=config.revocation_fetch,
             unknown=config.revocation_unknown,

@@ -64,7 +64,7 @@ def test_pool_entry_point_validates_like_the_validator() -> None:
 
     pki = signers()
     pdf = tan_hoa_document(pki)
-    analysis.init_worker(ValidatorConfig((pki.pki.root.cert_pem,)))
+    analysis.init_worker(ValidatorConfig((pki.pki.root.cert_pem,), crls=pki.pki.crls))
     try:
         reports = analysis.validate_signatures(pdf)
         unsigned = analysis.validate_signatures(make_official_pdf(pages=1))
