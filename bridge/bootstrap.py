@@ -183,8 +183,9 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
     prepare_demo_pki(settings.checks)  # demo only: its roots and CRLs must exist before the pool reads them
     pool = AnalysisPool(size, settings.checks) if (size := pool_size(settings.checks)) else None
     clock = clock or SystemClock()
+    audit = audit_log(settings, engine, clock)
     deps = Deps(
-        uow=lambda: SqlUnitOfWork(engine, clock),
+        uow=lambda: SqlUnitOfWork(engine, clock, on_audit=audit.committed),
         clock=clock,
         blobs=FileBlobStore(Path(settings.blob_dir)),
         axis=VxpAxisClient(
@@ -193,12 +194,15 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
         mail=_mail_sender(settings),
         parse_message=parsed_once(lambda raw: parse_message(raw, Channel.SMTP)),
         bridge_organ=settings.bridge_organ,
+        audit=audit,
     )
     if pool is not None:
         pool.start()
     configure_checks(deps, settings.checks, pool=pool)
     deps.packets = packet_policy(settings)
-    return Bridge(settings, deps, engine, OutboxQueue(engine, clock), pool=pool)
+    queue = OutboxQueue(engine, clock)
+    queue.on_audit = audit.committed
+    return Bridge(settings, deps, engine, queue, pool=pool)
 
 
 def packet_policy(settings: Settings) -> PacketPolicy:
@@ -231,11 +235,12 @@ def parsed_once(parse: Callable[[bytes], InboundMessage], keep: int = 4) -> Call
     return parse_message
 
 
-async def import_directory(bridge: Bridge, path: str | Path) -> int:
+async def import_directory(bridge: Bridge, path: str | Path, actor: str = "cli") -> int:
     agencies = load_directory(path)
     async with bridge.deps.uow() as uow:
         for agency in agencies:
             await uow.agencies.upsert(agency)
+        await bridge.deps.audit.record_in(uow.audit, actor, "agencies.import", str(path), count=len(agencies))
         await uow.commit()
     if bridge.addresses is not None:
         bridge.addresses.invalidate()
@@ -252,15 +257,44 @@ class Access:
 
 
 def access(bridge: Bridge) -> Access:
-    """Built on first use and kept on the bridge."""
+    """Built on first use and kept on the bridge; the audit log is the one the use cases write (deps.audit)."""
     if (found := getattr(bridge, "_access", None)) is not None:
         return found  # type: ignore[no-any-return]
-    from bridge.services.accounts import Accounts
-    from bridge.services.audit import AuditLog
-    from storage.access import AccessStore
-
-    store = AccessStore(bridge.engine)
-    audit = AuditLog(store, bridge.deps.clock)
-    made = Access(store, audit, Accounts(store, audit, bridge.deps.clock))
+    made = access_for(bridge.settings, bridge.engine, bridge.deps.clock, bridge.deps.audit)
     bridge._access = made  # type: ignore[attr-defined]
     return made
+
+
+def access_for(settings: Settings, engine: Any, clock: Any, audit: Any = None) -> Access:
+    """Accounts and the audit log over a database engine (the CLI's `users` commands need nothing else)."""
+    from datetime import timedelta
+
+    from bridge.services.accounts import Accounts
+    from core.login_policy import LoginPolicy
+
+    sec = settings.security
+    policy = LoginPolicy(
+        slow_after=sec.login_slow_after,
+        lock_after=sec.login_lock_after,
+        address_lock_after=sec.login_address_lock_after,
+        window=timedelta(minutes=sec.login_window_minutes),
+        delay=timedelta(seconds=sec.login_delay),
+        lock_for=timedelta(minutes=sec.login_lock_minutes),
+    )
+    ttl = timedelta(days=sec.token_days) if sec.token_days else None
+    audit = audit or audit_log(settings, engine, clock)
+    return Access(audit.store, audit, Accounts(audit.store, audit, clock, policy, ttl))
+
+
+def audit_log(settings: Settings, engine: Any, clock: Any) -> Any:
+    """The keyed audit chain over the access store, its head also written to `security.audit_head_file`."""
+    from bridge.services.audit import AuditLog
+    from storage.access import AccessStore
+    from storage.audit_head import AuditHeadFile
+
+    sec = settings.security
+    store = AccessStore(engine)
+    head = AuditHeadFile(sec.audit_head_file or Path(settings.blob_dir).parent / "audit-head.json")
+    log = AuditLog(store, clock, sec.audit_key.get_secret_value().encode(), head)
+    store.on_commit = log.committed
+    return log

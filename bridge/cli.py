@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from bridge.cli_errors import CliError
+from bridge.cli_users import cli_actor
 from bridge.settings import Settings, load_settings
 
 app = typer.Typer(help="edoc-bridge: cầu nối văn bản điện tử (email, chatbot ⇄ trục liên thông)", no_args_is_help=True)
@@ -138,7 +139,7 @@ def agencies_import(file: Path, config: ConfigOpt = None) -> None:
     async def main() -> int:
         bridge = await build(settings)
         try:
-            return await import_directory(bridge, file)
+            return await import_directory(bridge, file, actor=cli_actor())
         finally:
             await bridge.close()
 
@@ -146,7 +147,10 @@ def agencies_import(file: Path, config: ConfigOpt = None) -> None:
 
 
 def _with_queue(config: Path | None, action):  # type: ignore[no-untyped-def]
-    """The outbox commands need only the database, not a whole bridge (no analysis processes, no axis client)."""
+    """The outbox commands need only the database, not a whole bridge (no analysis processes, no axis client).
+    `action(queue, audit)`: what it changes it records in the audit log, in the same transaction."""
+    from bridge.bootstrap import audit_log
+    from bridge.services.deps import SystemClock
     from storage.engine import make_engine
     from storage.outbox_queue import OutboxQueue
 
@@ -155,7 +159,9 @@ def _with_queue(config: Path | None, action):  # type: ignore[no-untyped-def]
     async def main():  # type: ignore[no-untyped-def]
         engine = make_engine(settings.database_url)
         try:
-            return await action(OutboxQueue(engine))
+            queue, audit = OutboxQueue(engine), audit_log(settings, engine, SystemClock())
+            queue.on_audit = audit.committed
+            return await action(queue, audit)
         finally:
             await engine.dispose()
 
@@ -174,7 +180,7 @@ def outbox_list(
     except ValueError as exc:
         raise typer.BadParameter("todo|doing|done|dead", param_hint="--state") from exc
 
-    async def read(q):  # type: ignore[no-untyped-def]
+    async def read(q, _audit):  # type: ignore[no-untyped-def]
         return await q.list(state=wanted, limit=200), await q.stats()
 
     jobs, stats = _with_queue(config, read)
@@ -208,13 +214,13 @@ def _act_on_job(config: Path | None, job_id: int, refusals: dict[str, str], act:
     attempts counted before acting. The action itself checks the state again, so a job that changed
     state meanwhile is refused too."""
 
-    async def run(q):  # type: ignore[no-untyped-def]
+    async def run(q, audit):  # type: ignore[no-untyped-def]
         job = await q.get(job_id)
         if job is None:
             return None, f"Không có việc số {job_id} trong hàng đợi."
         if (refusal := refusals.get(str(job.state))) is not None:
             return job, refusal.format(id=job_id)
-        if not await getattr(q, act)(job_id):
+        if not await getattr(q, act)(job_id, audit=audit.recording(cli_actor(), f"outbox.{act}", str(job_id))):
             return job, f"Việc {job_id} vừa đổi trạng thái; xem lại bằng `edoc-bridge outbox list`."
         return job, None
 
@@ -266,7 +272,7 @@ def officials_add(
         bridge = await build(settings)
         try:
             ttl = timedelta(hours=settings.bot.link_code_hours)
-            return await create_official(bridge.deps, name, organ, role, email, ttl)
+            return await create_official(bridge.deps, name, organ, role, email, ttl, actor=cli_actor())
         finally:
             await bridge.close()
 
@@ -280,8 +286,8 @@ def officials_add(
     typer.echo(f"Cán bộ gửi cho chatbot: /start {made.code}")
 
 
-audit_app = typer.Typer(help="Nhật ký kiểm toán")
-users_app = typer.Typer(help="Người dùng bảng điều khiển và mã truy cập API")
+from bridge.cli_users import audit_app, users_app  # noqa: E402  (next to the other command groups)
+
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 
@@ -299,19 +305,6 @@ def _with_bridge(config: Path | None, action):  # type: ignore[no-untyped-def]
             await bridge.close()
 
     return asyncio.run(main())
-
-
-@audit_app.command("verify")
-def audit_verify(config: ConfigOpt = None) -> None:
-    """Kiểm tra chuỗi băm của nhật ký kiểm toán; mã thoát 1 nếu bị sửa."""
-    from bridge.bootstrap import access
-
-    v = _with_bridge(config, lambda b: access(b).audit.verify())
-    if v.ok:
-        typer.echo(f"Nhật ký nguyên vẹn: {v.checked} mục.")
-        return
-    typer.echo(f"NHẬT KÝ BỊ SỬA tại mục {v.first_bad}: {v.problem} (đã kiểm {v.checked} mục trước đó).", err=True)
-    raise typer.Exit(1)
 
 
 @agencies_app.command("list")
@@ -344,7 +337,7 @@ def officials_code(official_id: int, config: ConfigOpt = None) -> None:
 
     async def act(b):  # type: ignore[no-untyped-def]
         ttl = timedelta(hours=b.settings.bot.link_code_hours)
-        return await official_code(b.deps, access(b).audit, "cli", official_id, ttl)
+        return await official_code(b.deps, access(b).audit, cli_actor(), official_id, ttl)
 
     try:
         code = _with_bridge(config, act)
@@ -360,45 +353,19 @@ def officials_unlink(official_id: int, config: ConfigOpt = None) -> None:
     from bridge.services.admin import AdminError, unlink_official
 
     try:
-        _with_bridge(config, lambda b: unlink_official(b.deps, access(b).audit, "cli", official_id))
+        _with_bridge(config, lambda b: unlink_official(b.deps, access(b).audit, cli_actor(), official_id))
     except AdminError as exc:
         raise CliError(str(exc), 1) from exc
     typer.echo(f"Đã hủy liên kết chatbot của cán bộ số {official_id}.")
 
 
-@users_app.command("add")
-def users_add(
-    username: str,
-    role: Annotated[str, typer.Option(help="monitor|clerk|leader|admin")],
-    organ: Annotated[str, typer.Option(help="Mã định danh cơ quan (văn thư, lãnh đạo)")] = "",
-    full_name: Annotated[str, typer.Option(help="Họ và tên")] = "",
-    config: ConfigOpt = None,
-) -> None:
-    """Tạo người dùng; mật khẩu đọc từ bàn phím (hoặc biến EDOC_NEW_PASSWORD)."""
-    import os
-
-    from bridge.bootstrap import access
-    from core.access import Role
+def _day(text: str, option: str):  # type: ignore[no-untyped-def]
+    from datetime import date
 
     try:
-        chosen = Role(role)
+        return date.fromisoformat(text)
     except ValueError:
-        raise CliError(f"Vai trò {role!r} không có; chọn một trong: {', '.join(r.value for r in Role)}.", 2) from None
-    password = os.environ.get("EDOC_NEW_PASSWORD") or typer.prompt(
-        "Mật khẩu", hide_input=True, confirmation_prompt=True
-    )
-    _with_bridge(config, lambda b: access(b).accounts.create_user(username, password, chosen, organ, full_name))
-    typer.echo(f"Đã tạo người dùng {username}.")
-
-
-@users_app.command("token")
-def users_token(
-    username: str, name: Annotated[str, typer.Option(help="Tên mã")] = "api", config: ConfigOpt = None
-) -> None:
-    """Cấp mã truy cập API (Bearer) cho một người dùng; mã chỉ hiện một lần."""
-    from bridge.bootstrap import access
-
-    typer.echo(_with_bridge(config, lambda b: access(b).accounts.issue_token(username, name)))
+        raise CliError(f"{option} {text!r}: ngày phải có dạng YYYY-MM-DD (ví dụ 2026-06-30).", 2) from None
 
 
 @app.command()

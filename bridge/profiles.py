@@ -36,6 +36,11 @@ def production_problems(s: Settings) -> list[str]:
         found += _smtp_tls(s)
     if not s.api.secure_cookies:
         found.append("api.secure_cookies = false: chế độ production chỉ gửi cookie phiên qua HTTPS (đặt true).")
+    if len(s.security.audit_key.get_secret_value()) < MIN_SECRET:
+        found.append(
+            f"security.audit_key trống hoặc ngắn hơn {MIN_SECRET} ký tự: nhật ký kiểm toán cần khóa HMAC "
+            "(đặt EDOC_SECURITY__AUDIT_KEY; giữ ngoài cơ sở dữ liệu)."
+        )
     return [f'Không khởi động (profile = "production"): {p}' for p in found]
 
 

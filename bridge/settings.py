@@ -190,6 +190,15 @@ class Bot(Section):
 
 class Security(Section):
     admins_decide_documents: bool
+    login_slow_after: Annotated[int, Field(ge=1)]
+    login_delay: Positive
+    login_lock_after: Annotated[int, Field(ge=1)]
+    login_address_lock_after: Annotated[int, Field(ge=1)]
+    login_window_minutes: Positive
+    login_lock_minutes: Positive
+    token_days: Annotated[float, Field(ge=0, le=3660)]
+    audit_key: SecretStr
+    audit_head_file: str
 
 
 class Report(Section):

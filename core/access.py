@@ -54,6 +54,29 @@ class AuditEntry:
     details: dict[str, Any] = field(default_factory=dict)
     prev_hash: str = ""
     hash: str = ""
+    key_id: str = ""  # which audit key made `hash` (an HMAC); "" for an unkeyed entry
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """An API token as listed to an admin: never the token, only an id made from its hash."""
+
+    id: str
+    username: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginFailures:
+    """Failed logins counted for one username or one client address (`key`)."""
+
+    key: str
+    failures: int
+    first_at: datetime
+    last_at: datetime
+    locked_until: datetime | None = None
 
 
 def organ_scope(user: User) -> str | None:

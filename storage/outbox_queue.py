@@ -6,14 +6,16 @@ effect (storage.repos.outbox), fenced to the worker holding the claim."""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.access import AuditEntry
 from core.ports import Clock
+from storage.access import Audit, AuditRepository
 from storage.records import OutboxJob, OutboxState, OutboxStats
 from storage.repos._base import utc_now
 from storage.repos.outbox import outbox_job
@@ -26,6 +28,7 @@ class OutboxQueue:
     def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
         self._engine = engine
         self._now = clock.now if clock else utc_now
+        self.on_audit: Callable[[list[AuditEntry]], Awaitable[None]] | None = None  # after an audited commit
 
     async def claim(
         self,
@@ -94,24 +97,35 @@ class OutboxQueue:
         async with self._engine.begin() as conn:
             return (await conn.execute(q)).rowcount
 
-    async def requeue(self, job_id: int) -> bool:
-        """Dead letter → todo, due now, attempts from zero and a new retry window. False when not dead."""
-        async with self._engine.begin() as conn:
-            now = self._now()
-            q = (
-                sa.update(t)
-                .where(t.c.id == job_id, t.c.state == DEAD)
-                .values(state=TODO, attempts=0, run_after=now, updated_at=now, first_failed_at=None)
-            )
-            return (await conn.execute(q)).rowcount > 0
+    async def requeue(self, job_id: int, audit: Audit | None = None) -> bool:
+        """Dead letter → todo, due now, attempts from zero and a new retry window. False when not dead.
+        `audit` records who did it in the same transaction."""
+        now = self._now()
+        q = (
+            sa.update(t)
+            .where(t.c.id == job_id, t.c.state == DEAD)
+            .values(state=TODO, attempts=0, run_after=now, updated_at=now, first_failed_at=None)
+        )
+        return await self._change(q, audit)
 
-    async def retry_now(self, job_id: int) -> bool:
+    async def retry_now(self, job_id: int, audit: Audit | None = None) -> bool:
         """A job waiting for its next try (todo) → due now; its attempts stay counted, so the worker's
         limit still applies. False when the job is not waiting (dead, done, or being run)."""
+        now = self._now()
+        q = sa.update(t).where(t.c.id == job_id, t.c.state == TODO).values(run_after=now, updated_at=now)
+        return await self._change(q, audit)
+
+    async def _change(self, q: Any, audit: Audit | None) -> bool:
+        repo: AuditRepository | None = None
         async with self._engine.begin() as conn:
-            now = self._now()
-            q = sa.update(t).where(t.c.id == job_id, t.c.state == TODO).values(run_after=now, updated_at=now)
-            return (await conn.execute(q)).rowcount > 0
+            if (await conn.execute(q)).rowcount == 0:
+                return False
+            if audit is not None:
+                repo = AuditRepository(conn)
+                await audit(repo)
+        if repo is not None and repo.appended and self.on_audit is not None:
+            await self.on_audit(repo.appended)
+        return True
 
     async def get(self, job_id: int) -> OutboxJob | None:
         async with self._engine.connect() as conn:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
+from core.access import AuditEntry
 from core.ports import Clock
+from storage.access import AuditRepository
 from storage.deliveries import DeliveryRepository
 from storage.officials import OfficialRepository
 from storage.reply_tokens import HeldTokenRepository
@@ -47,13 +50,18 @@ class SqlUnitOfWork:
     officials: OfficialRepository
     held_tokens: HeldTokenRepository
     search: RegisterSearch
+    audit: AuditRepository  # the audit chain, written in the same transaction as the action it records
 
     def __init__(
-        self, engine_or_sessionmaker: AsyncEngine | async_sessionmaker[Any], clock: Clock | None = None
+        self,
+        engine_or_sessionmaker: AsyncEngine | async_sessionmaker[Any],
+        clock: Clock | None = None,
+        on_audit: Callable[[list[AuditEntry]], Awaitable[None]] | None = None,
     ) -> None:
         self._engine = engine_of(engine_or_sessionmaker)
         self._now = clock.now if clock else utc_now
         self._conn: AsyncConnection | None = None
+        self._on_audit = on_audit  # told of the audit entries a commit made durable
 
     @property
     def connection(self) -> AsyncConnection:
@@ -81,6 +89,7 @@ class SqlUnitOfWork:
         self.officials = OfficialRepository(conn, self._now)
         self.held_tokens = HeldTokenRepository(conn, self._now)
         self.search = RegisterSearch(conn)
+        self.audit = AuditRepository(conn)
         return self
 
     async def __aexit__(
@@ -95,6 +104,10 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         await self.connection.commit()
+        written, self.audit.appended = self.audit.appended, []
+        if written and self._on_audit is not None:
+            await self._on_audit(written)
 
     async def rollback(self) -> None:
         await self.connection.rollback()
+        self.audit.appended = []

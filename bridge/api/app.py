@@ -90,26 +90,23 @@ def create_app(bridge: Any) -> FastAPI:
     async def accept_held(
         doc_id: str, decision: ClerkDecision, user: User = Depends(acting_on_document)
     ) -> dict[str, Any]:
-        return await _review(release_held(bridge.deps, doc_id, user.username), user, "document.release", doc_id)
+        return await _review(release_held(bridge.deps, doc_id, user.username))
 
     @app.post("/api/documents/{doc_id}/reject", summary="Văn thư từ chối văn bản đang tạm giữ")
     async def reject_held_doc(
         doc_id: str, decision: ClerkDecision, user: User = Depends(acting_on_document)
     ) -> dict[str, Any]:
         rejecting = reject_held(bridge.deps, doc_id, user.username, decision.reason)
-        return await _review(rejecting, user, "document.reject", doc_id, reason=decision.reason)
+        return await _review(rejecting)
 
-    async def _review(
-        decision: Awaitable[Document], user: User, action: str, doc_id: str, **details: Any
-    ) -> dict[str, Any]:
+    async def _review(decision: Awaitable[Document]) -> dict[str, Any]:
         try:
             doc = await decision
         except DocumentNotFound as exc:
             raise HTTPException(404, str(exc)) from exc
         except ReviewError as exc:
             raise HTTPException(409, str(exc)) from exc
-        bridge.wake.set()
-        await bridge_access(bridge).audit.record(user.username, action, doc_id, **details)
+        bridge.wake.set()  # the decision and its audit entry were committed together (checks_review)
         return document_summary(doc)
 
     @app.get("/api/register/{organ_id}/{book}", summary="Sổ đăng ký văn bản đến (den) / đi (di)")
@@ -137,10 +134,10 @@ def create_app(bridge: Any) -> FastAPI:
     async def requeue(
         job_id: int, user: Annotated[User, Depends(require_roles(Role.ADMIN))], _: None = Depends(csrf_header)
     ) -> dict[str, Any]:
-        if not await bridge.queue.requeue(job_id):
+        audit = bridge.deps.audit.recording(user.username, "outbox.requeue", str(job_id))
+        if not await bridge.queue.requeue(job_id, audit=audit):
             raise HTTPException(404, "Không tìm thấy việc trong hàng đợi")
         bridge.wake.set()
-        await bridge_access(bridge).audit.record(user.username, "outbox.requeue", str(job_id))
         return {"requeued": job_id}
 
     add_chatbot_routes(app, bridge)

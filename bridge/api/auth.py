@@ -31,7 +31,7 @@ async def current_user(request: Request) -> User | None:
     if auth.lower().startswith("bearer "):
         token = auth[7:].strip()
         machine = request.app.state.machine_token
-        user = MACHINE if machine and hmac.compare_digest(token, machine) else await access.token_user(token)
+        user = MACHINE if machine and same(token, machine) else await access.token_user(token)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         found = await access.session(cookie)
         if found:
@@ -55,16 +55,22 @@ def require_roles(*roles: Role) -> Any:
     return check
 
 
+def same(given: str, expected: str) -> bool:
+    """Constant-time comparison of secrets as bytes: any text a client sends (non-ASCII too) is a plain no."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape"))
+
+
 def check_csrf(request: Request, submitted: str | None) -> None:
     """Cookie sessions must echo their CSRF token (form field or X-CSRF-Token); bearer tokens are not ambient."""
     expected = getattr(request.state, "csrf", None)
     if expected is None:
         return
-    if not submitted or not hmac.compare_digest(submitted, expected):
+    if not submitted or not same(submitted, expected):
         raise HTTPException(403, "Mã chống giả mạo yêu cầu (CSRF) không hợp lệ; hãy tải lại trang")
 
 
-async def csrf_header(request: Request) -> None:
+async def csrf_header(request: Request, _: User | None = Depends(current_user)) -> None:
+    """Depends on current_user so the session (and its CSRF token) is known whatever order FastAPI resolves in."""
     check_csrf(request, request.headers.get(CSRF_HEADER))
 
 

@@ -61,10 +61,11 @@ async def save_agency(deps: Any, audit: Any, actor: str, agency: Agency, *, new:
         if before is not None:  # keep what the form does not show
             agency = _keep(before, agency)
         await uow.agencies.upsert(agency)
+        changed = [f for f in ("name", "parent_name", "emails", "served", "tax_codes", "sender_policy", "abbreviation")
+                   if before is None or getattr(before, f) != getattr(agency, f)]  # fmt: skip
+        action = "agency.add" if new else "agency.edit"  # audited in the same transaction (deps.audit)
+        await deps.audit.record_in(uow.audit, actor, action, agency.organ_id.value, fields=changed)
         await uow.commit()
-    changed = [f for f in ("name", "parent_name", "emails", "served", "tax_codes", "sender_policy", "abbreviation")
-               if before is None or getattr(before, f) != getattr(agency, f)]  # fmt: skip
-    await audit.record(actor, "agency.add" if new else "agency.edit", agency.organ_id.value, fields=changed)
 
 
 def _keep(before: Agency, after: Agency) -> Agency:
@@ -87,11 +88,9 @@ async def list_officials(deps: Any) -> list[Official]:
 
 async def official_code(deps: Any, audit: Any, actor: str, official_id: int, ttl: timedelta) -> str:
     try:
-        code = await new_link_code(deps, official_id, ttl)
+        return await new_link_code(deps, official_id, ttl, actor=actor)  # audited with the code it issues
     except ValueError as exc:
         raise AdminError(str(exc)) from exc
-    await audit.record(actor, "official.code", str(official_id))
-    return code
 
 
 async def unlink_official(deps: Any, audit: Any, actor: str, official_id: int) -> None:
@@ -100,5 +99,5 @@ async def unlink_official(deps: Any, audit: Any, actor: str, official_id: int) -
             raise AdminError(f"Không có cán bộ số {official_id}.")
         if not await uow.officials.unlink(official_id):
             raise AdminError(f"Cán bộ số {official_id} chưa liên kết chatbot.")
+        await deps.audit.record_in(uow.audit, actor, "official.unlink", str(official_id))
         await uow.commit()
-    await audit.record(actor, "official.unlink", str(official_id))

@@ -42,6 +42,7 @@ async def release_held(deps: Deps, doc_id: str, clerk: str) -> Document:
         doc.trail.append(_record(deps, "clerk_release", Outcome.CONTINUE, f"Văn thư {clerk} cho phép tiếp nhận", clerk))
         await uow.documents.update(doc)
         await register_outgoing(uow, deps, doc)
+        await deps.audit.record_in(uow.audit, clerk, "document.release", doc.id)
         await uow.commit()
     return doc
 
@@ -60,6 +61,7 @@ async def reject_held(deps: Deps, doc_id: str, clerk: str, reason: str) -> Docum
         doc.reasons = [Reason("clerk.rejected", f"Văn thư từ chối: {reason}", Outcome.REJECT)]
         doc.trail.append(_record(deps, "clerk_reject", Outcome.REJECT, f"Văn thư {clerk} từ chối: {reason}", clerk))
         await uow.documents.update(doc)
+        await deps.audit.record_in(uow.audit, clerk, "document.reject", doc.id, reason=reason)
         await uow.commit()
     return doc
 

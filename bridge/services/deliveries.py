@@ -99,6 +99,9 @@ def _code(code: StatusCode | str) -> StatusCode:
     return status
 
 
+AUTOMATIC = frozenset({"axis", "check"})  # statuses the bridge itself reports
+
+
 async def record_status(  # type: ignore[no-untyped-def]
     uow, deps: Deps, doc_id: str, organ: str, code: StatusCode, actor: str, reason: str = "", *, source: str
 ) -> bool:
@@ -112,6 +115,9 @@ async def record_status(  # type: ignore[no-untyped-def]
     event = StatusEvent(code, deps.clock.now(), actor, reason)
     if not await uow.statuses.apply(doc.id, organ, event, source):
         return False
+    if source not in AUTOMATIC:  # a person decided (bot, mail reply, dashboard): audited with the change
+        details = {"organ": organ, "code": code.value, "reason": reason, "source": source}
+        await deps.audit.record_in(uow.audit, actor, "status.report", doc.id, **details)
     count = len((await uow.statuses.history(doc.id, organ)).events)
     if code is StatusCode.RECALL_AGREED:
         doc.state = ProcessingState.RECALLED

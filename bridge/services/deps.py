@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bridge.edxml.dsig import PacketPolicy
+from bridge.services.audit import AuditLog
 from bridge.services.checks import CheckPolicy
 from core.inbound import InboundMessage
 from core.ports import AxisClient, BlobStore, MailSender, Notifier, Scanner, SignatureValidator
@@ -38,3 +39,5 @@ class Deps:
     checks: CheckPolicy = field(default_factory=CheckPolicy)
     normalise_address: Callable[[str], str] = field(default=lambda text: text.strip().lower())  # raises ValueError
     packets: PacketPolicy = field(default_factory=PacketPolicy)  # edXML packet signatures, out and in
+    # the audit chain; use cases write to it inside their unit of work: deps.audit.record_in(uow.audit, …)
+    audit: AuditLog = field(default_factory=lambda: AuditLog(None, SystemClock()))

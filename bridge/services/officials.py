@@ -29,9 +29,16 @@ def new_code() -> str:
 
 
 async def create_official(
-    deps: Deps, name: str, organ_id: str, role: Role | str, email: str = "", code_ttl: timedelta = timedelta(days=3)
+    deps: Deps,
+    name: str,
+    organ_id: str,
+    role: Role | str,
+    email: str = "",
+    code_ttl: timedelta = timedelta(days=3),
+    actor: str = "cli",
 ) -> NewOfficial:
-    """Raises ValueError (Vietnamese) for an unknown agency or role."""
+    """Raises ValueError (Vietnamese) for an unknown agency or role. Audited (by `actor`) in the same
+    transaction; the code itself is never written to the audit log."""
     role = role if isinstance(role, Role) else Role.parse(role)
     if not name.strip():
         raise ValueError("Cần ghi họ tên cán bộ.")
@@ -40,16 +47,21 @@ async def create_official(
             raise ValueError(f"Không có cơ quan mã {organ_id} trong danh bạ.")
         official = await repo(uow, deps).add(name.strip(), organ_id, role, email.strip().lower())
         code, expires = await _issue_code(uow, deps, official.id, code_ttl)
+        details = {"name": official.name, "organ_id": organ_id, "role": role.value}
+        await deps.audit.record_in(uow.audit, actor, "official.create", str(official.id), **details)
         await uow.commit()
     return NewOfficial(official, code, format_time(expires))
 
 
-async def new_link_code(deps: Deps, official_id: int, code_ttl: timedelta = timedelta(days=3)) -> str:
+async def new_link_code(
+    deps: Deps, official_id: int, code_ttl: timedelta = timedelta(days=3), actor: str = "cli"
+) -> str:
     """A fresh code for an official who changes phone or lost the first one."""
     async with deps.uow() as uow:
         if await repo(uow, deps).get(official_id) is None:
             raise ValueError(f"Không có cán bộ số {official_id}.")
         code, _ = await _issue_code(uow, deps, official_id, code_ttl)
+        await deps.audit.record_in(uow.audit, actor, "official.code", str(official_id))
         await uow.commit()
     return code
 

@@ -9,7 +9,6 @@ from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bridge.api.auth import acting_on, check_csrf, may_see
-from bridge.api.monitoring import bridge_access
 from bridge.services import checks_review
 from bridge.web.common import back
 from core.access import User
@@ -44,7 +43,5 @@ async def decide(
             await checks_review.reject_held(bridge.deps, doc_id, clerk=user.username, reason=reason)
     except checks_review.ReviewError as exc:
         return back(request, done_to, str(exc), error=True)
-    bridge.wake.set()
-    action = "document.release" if reason is None else "document.reject"
-    await bridge_access(bridge).audit.record(user.username, action, doc_id, reason=reason or "")
+    bridge.wake.set()  # the decision and its audit entry were committed together (checks_review)
     return back(request, done_to, "Đã tiếp nhận văn bản" if reason is None else "Đã từ chối văn bản")

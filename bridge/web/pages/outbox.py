@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bridge.api.auth import check_csrf
-from bridge.api.monitoring import bridge_access
 from bridge.web.common import PageUser, back, render
 from core.access import Role
 from core.records import OutboxState
@@ -40,10 +39,10 @@ def router(bridge: Any) -> APIRouter:
         check_csrf(request, csrf)
         if user.role is not Role.ADMIN:
             raise HTTPException(403, "Chỉ quản trị được đưa lại thư chết")
-        if not await bridge.queue.requeue(job_id):
+        audit = bridge.deps.audit.recording(user.username, "outbox.requeue", str(job_id))
+        if not await bridge.queue.requeue(job_id, audit=audit):  # the change and its audit entry together
             return back(request, "/web/outbox", "Không tìm thấy thư chết này", error=True)
         bridge.wake.set()
-        await bridge_access(bridge).audit.record(user.username, "outbox.requeue", str(job_id))
         return back(request, "/web/outbox", f"Đã đưa việc {job_id} trở lại hàng đợi")
 
     return r

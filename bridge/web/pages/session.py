@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bridge.api.auth import SESSION_COOKIE, check_csrf
 from bridge.api.monitoring import bridge_access
+from bridge.services.accounts import LoginThrottled
 from bridge.web.common import PageUser, render
 from bridge.web.safety import set_session_cookie
 
@@ -36,7 +37,16 @@ def router(bridge: Any) -> APIRouter:
 
     @r.post("/login")
     async def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
-        session = await bridge_access(bridge).accounts.login(username.strip(), password)
+        address = request.client.host if request.client else ""
+        try:
+            session = await bridge_access(bridge).accounts.login(username.strip(), password, address)
+        except LoginThrottled as exc:  # too many failures: 429 with when to try again (Vietnam time)
+            request.state.user = None
+            page = render(
+                request, "login.html", "Đăng nhập", status=429, message="", notice=str(exc), notice_error=True
+            )
+            page.headers["Retry-After"] = str(max(1, int((exc.until - bridge.deps.clock.now()).total_seconds())))
+            return page
         if session is None:
             return to_login("wrong")
         resp = RedirectResponse("/web/", status_code=303)

@@ -5,39 +5,12 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from bridge.bootstrap import access
 from bridge.reports.dashboard import dashboard
 from bridge.reports.facts import VIETNAM
-from storage.access import audit_log
 from tests.fixtures.dashboard import AGENCY_A, PROVINCE, Seeded
-
-
-async def test_audit_chain_detects_edits_deletions_and_reordering(seeded: Seeded) -> None:
-    audit = access(seeded.bridge).audit
-    for i in range(3):
-        await audit.record("admin", "agency.update", f"000.00.3{i}.H61", field="emails", value=f"ubnd{i}@vl.gov.vn")
-    good = await audit.verify()
-    assert good.ok and good.checked == 8  # 5 users created + 3 updates
-    engine = seeded.bridge.engine
-    async with engine.begin() as conn:
-        await conn.execute(sa.update(audit_log).where(audit_log.c.seq == 7).values(actor="kẻ gian"))
-    bad = await audit.verify()
-    assert not bad.ok and bad.first_bad == 7 and "bị sửa" in bad.problem
-    async with engine.begin() as conn:  # undo, then delete an entry instead
-        await conn.execute(sa.update(audit_log).where(audit_log.c.seq == 7).values(actor="admin"))
-    assert (await audit.verify()).ok
-    async with engine.begin() as conn:
-        await conn.execute(sa.delete(audit_log).where(audit_log.c.seq == 5))
-    gap = await audit.verify()
-    assert not gap.ok and gap.first_bad == 6
-    # cutting off the tail is not visible in the chain itself: export the last hash elsewhere to catch that
-    async with engine.begin() as conn:
-        await conn.execute(sa.delete(audit_log).where(audit_log.c.seq > 5))
-    assert (await audit.verify()).ok
 
 
 async def test_report_files_and_register_exports(seeded: Seeded, client_for) -> None:  # type: ignore[no-untyped-def]

@@ -122,7 +122,7 @@ def test_user_mistakes_are_one_line_each(tmp_path: Path, demo: dict[str, str]) -
     assert cli("migrate", cwd=tmp_path, env=demo).returncode == 0
     pw = {**demo, "EDOC_NEW_PASSWORD": "a-long-enough-password"}
     short = cli("users", "add", "an", "--role", "admin", cwd=tmp_path, env={**demo, "EDOC_NEW_PASSWORD": "short"})
-    assert one_line_error(short, code=1) == "Mật khẩu phải có ít nhất 8 ký tự."
+    assert one_line_error(short, code=1) == "Mật khẩu phải có ít nhất 12 ký tự (vai trò Quản trị hệ thống)."
     no_organ = cli("users", "add", "binh", "--role", "clerk", cwd=tmp_path, env=pw)
     assert one_line_error(no_organ, code=1) == "Văn thư và lãnh đạo phải thuộc một cơ quan (mã định danh)."
     assert cli("users", "add", "chi", "--role", "admin", cwd=tmp_path, env=pw).returncode == 0

@@ -46,6 +46,8 @@ secret = "{AXIS_SECRET}"
 trust_roots = ["{test_pki_files.root_pem}"]
 intermediates = ["{test_pki_files.intermediate_pem}"]
 clamd_port = 1
+[security]
+audit_key = "a-real-audit-key-0123456789"
 """,
         encoding="utf-8",
     )
@@ -82,6 +84,7 @@ REFUSALS: dict[str, tuple[Callable[[Settings], None], str]] = {
     ),
     "no sender authentication": (lambda s: setattr(s.checks, "sender_auth", False), "checks.sender_auth = false"),
     "cookies without Secure": (lambda s: setattr(s.api, "secure_cookies", False), "api.secure_cookies = false"),
+    "no audit key": (lambda s: setattr(s.security, "audit_key", ""), "security.audit_key"),
 }
 
 
