@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -223,13 +224,17 @@ def parsed_once(parse: Callable[[bytes], InboundMessage], keep: int = 4) -> Call
     (the same bytes parse to the same message, which nobody modifies). Only the last few are kept: a mail
     may be 25 MB, and the pair of parses of one job comes a few milliseconds apart."""
     recent: OrderedDict[bytes, InboundMessage] = OrderedDict()
+    lock = threading.Lock()  # callers parse in worker threads (asyncio.to_thread)
 
     def parse_message(raw: bytes) -> InboundMessage:
-        found = recent.get(raw)
+        with lock:
+            found = recent.get(raw)
         if found is None:
-            found = recent[raw] = parse(raw)
-            while len(recent) > keep:
-                recent.popitem(last=False)
+            found = parse(raw)
+            with lock:
+                recent[raw] = found
+                while len(recent) > keep:
+                    recent.popitem(last=False)
         return found
 
     return parse_message

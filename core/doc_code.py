@@ -20,7 +20,8 @@ _NOTATION = re.compile(rf"(?:[0-9]{{4}}/)?{_GROUP}(?:-{_GROUP})*")
 _NUMBER = re.compile(r"[0-9]+")
 # "Số:", "Số", "SỐ:", "So:" in front; spaces around "/" and "-" are tolerated and dropped.
 _PREFIX = re.compile(r"^\s*(?:s[oốỐ]\s*:?\s*)?", re.IGNORECASE)
-_SPACED = re.compile(r"\s*([/-])\s*")
+_SPACED = re.compile(r" ?([/-]) ?")  # after whitespace runs are collapsed to one space: linear
+MAX_TEXT = 200  # characters (after trimming) a "Số: …/…" may have; longer input is refused before matching
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})
 
 
@@ -50,8 +51,10 @@ class DocCode:
         if not isinstance(text, str):
             raise InvalidDocCode(f"Số, ký hiệu văn bản không hợp lệ: {text!r}")
         # PDF text extraction yields decomposed letters and typographic dashes
-        t = unicodedata.normalize("NFC", text).translate(_DASHES)
-        t = _SPACED.sub(r"\1", _PREFIX.sub("", t, count=1).strip())
+        t = unicodedata.normalize("NFC", text.strip()[: MAX_TEXT + 1]).translate(_DASHES)
+        if len(t) > MAX_TEXT:
+            raise InvalidDocCode(f"Số, ký hiệu văn bản dài quá {MAX_TEXT} ký tự")
+        t = _SPACED.sub(r"\1", " ".join(_PREFIX.sub("", t, count=1).split()))
         number, slash, notation = t.partition("/")
         if not slash or not _NUMBER.fullmatch(number) or not _NOTATION.fullmatch(notation):
             raise InvalidDocCode(f"Số, ký hiệu văn bản không hợp lệ: {text.strip()!r} (đúng dạng «Số: 05/QĐ-UBND»)")

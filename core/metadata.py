@@ -94,15 +94,16 @@ _KEYS = {
     "so trang": "page_amount",
     "phu luc": "appendixes",
 }
-_LINE = re.compile(r"^\s*([^:\n]{1,40}?)\s*:\s*(.*?)\s*$")
+MAX_KEY = 40
+QUOTED = 200  # characters of a bad line quoted back in a problem
 
 
 def metadata_line(line: str) -> tuple[str, str] | None:
     """(field, value) of a known `Key: value` line — 'Nơi nhận: UBND huyện Long Hồ' → ('recipients', …) — else
     None. For callers that treat one field their own way (recipient names, a reply completing a document)."""
-    m = _LINE.match(nfc(line))
-    name = _KEYS.get(_key(m.group(1))) if m and m.group(2) else None
-    return (name, m.group(2)) if name else None
+    key, value = _key_value(nfc(line))
+    name = _KEYS.get(_key(key)) if value else None
+    return (name, value) if name else None
 
 
 _VN_DATE = re.compile(r"ngay\s+([0-9]{1,2})\s+thang\s+([0-9]{1,2})\s+nam\s+([0-9]{4})")
@@ -173,18 +174,31 @@ def _set(meta: DeclaredMetadata, name: str, value: str) -> None:
             setattr(meta, name, value.strip())
 
 
+def _key_value(line: str) -> tuple[str, str]:
+    """'  Số :  05/QĐ-UBND  ' → ('Số', '05/QĐ-UBND'); ('', '') when the line is not `Key: value`. Plain string
+    operations, linear in the line (a pattern with lazy groups and trailing spaces was quadratic)."""
+    key, colon, value = line.partition(":")
+    key = key.strip()
+    if not colon or not key or len(key) > MAX_KEY:
+        return "", ""
+    return key, value.strip()
+
+
 def parse_metadata_lines(text: str) -> DeclaredMetadata:
     """Reads known `Key: value` lines; other lines are ignored, bad values are listed in problems."""
     meta = DeclaredMetadata()
     for line in nfc(text).splitlines():
-        m = _LINE.match(line)
-        if not m or not m.group(2):
+        key, value = _key_value(line)
+        if not value:
             continue
-        name = _KEYS.get(_key(m.group(1)))
+        name = _KEYS.get(_key(key))
         if name is None:
             continue
         try:
-            _set(meta, name, m.group(2))
+            _set(meta, name, value)
         except (ValueError, InvalidDocCode, InvalidOrganId) as exc:
-            meta.problems.append(f"Dòng «{line.strip()}»: {exc}")
+            quoted = line.strip()
+            quoted = quoted if len(quoted) <= QUOTED else quoted[:QUOTED] + "…"
+            why = str(exc) if len(str(exc)) <= 2 * QUOTED else str(exc)[: 2 * QUOTED] + "…"
+            meta.problems.append(f"Dòng «{quoted}»: {why}")
     return meta

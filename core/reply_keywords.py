@@ -56,7 +56,9 @@ _SIGNATURE = re.compile(
     r"(--\s*$|__+\s*$|tran trong|tran thanh cam on|than ai|best regards|regards|thanks|"
     r"sent from|gui tu|duoc gui tu|-+\s*original message|-+\s*forwarded message)"
 )
-_QUOTE_HEADER = re.compile(r"((vao|on) .*(viet|wrote)\s*:?\s*$|(from|tu|sent|gui luc|date|ngay gui)\s*:)")
+# `\s*(?::\s*)?$`, not `\s*:?\s*$`: two whitespace runs around an optional colon try every split (quadratic).
+_QUOTE_HEADER = re.compile(r"((vao|on) .*(viet|wrote)\s*(?::\s*)?$|(from|tu|sent|gui luc|date|ngay gui)\s*:)")
+MAX_LINE = 2000  # characters of a line looked at for keywords, signatures and quote headers
 
 TOKEN_PREFIX = "EDOC-"
 _TOKEN = re.compile(r"(?<![0-9A-Za-z])EDOC-([0-9A-F]{16})(?![0-9A-Za-z])", re.IGNORECASE)
@@ -84,6 +86,7 @@ def _fold_aligned(text: str) -> str:
 
 
 def _is_end(folded: str) -> bool:
+    folded = folded[:MAX_LINE]
     return bool(_SIGNATURE.match(folded) or _QUOTE_HEADER.match(folded))
 
 
@@ -94,7 +97,7 @@ def _own_lines(text: str) -> list[str]:
         line = raw.strip()
         if line.startswith(">"):
             continue
-        if _is_end(_fold_aligned(line)):
+        if _is_end(_fold_aligned(line[:MAX_LINE])):
             break
         lines.append(line)
     return lines

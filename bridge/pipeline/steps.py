@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import fields
 
@@ -25,7 +26,7 @@ def _is_pdf(name: str, content_type: str, data: bytes) -> bool:
 
 
 async def parse(ins: Inspection, deps: Deps) -> str:
-    ins.message = deps.parse_message(ins.raw)
+    ins.message = await asyncio.to_thread(deps.parse_message, ins.raw)  # outside input: off the event loop
     for problem in ins.message.problems:
         ins.facts.setdefault("parse_problems", []).append(problem)
     if not ins.message.sender_address:
@@ -125,7 +126,7 @@ def declared_metadata(text: str) -> tuple[DeclaredMetadata, list[str]]:
 async def extract_metadata(ins: Inspection, deps: Deps) -> str:
     """Explicit `Key: value` lines in the mail win over what the PDF text says. Missing ⇒ hold, bad ⇒ reject."""
     assert ins.message is not None
-    declared, names = declared_metadata(ins.message.body_text)
+    declared, names = await asyncio.to_thread(declared_metadata, ins.message.body_text)  # off the loop
     ins.facts["declared_pages"] = declared.page_amount
     ins.facts["recipient_names"] = names
     main = main_pdf(ins)

@@ -18,6 +18,7 @@ Replies to a delivery or recall notice (a status keyword → status packet to th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bridge.services.deliveries import UnknownDelivery, enqueue_agency_mail, record_status
@@ -47,7 +48,7 @@ def reply_token(msg: InboundMessage) -> str | None:
 
 async def take_reply(deps: Deps, job: OutboxJob, record: InboundRecord, raw: bytes) -> bool:
     """Handle the inbound mail as a reply and finish its job; False when it is not a reply to the bridge."""
-    msg = deps.parse_message(raw)
+    msg = await asyncio.to_thread(deps.parse_message, raw)  # outside input: off the event loop
     token = reply_token(msg)
     async with deps.uow() as uow:
         delivery = await uow.deliveries.by_token(token) if token else None
