@@ -12,7 +12,7 @@ from typing import Any
 from bridge.bootstrap import Bridge, MailIntake, build, import_directory
 from bridge.chatbot import start_chatbot
 from bridge.held_loop import run_held_loop
-from bridge.mailboxes import MailboxHealth, mailbox_configs, mailbox_health, mailbox_views, run_mailbox
+from bridge.mailboxes import MailboxHealth, mailbox_configs, mailbox_health, run_mailbox
 from bridge.profiles import refuse_unsafe
 from bridge.services.axis_intake import poll_axis_inbox
 from bridge.services.deliveries import configure_deliveries
@@ -63,7 +63,7 @@ async def serve_api(bridge: Bridge, stop: asyncio.Event) -> None:
     cfg = bridge.settings.api
     server = uvicorn.Server(
         uvicorn.Config(
-            with_mailbox_health(create_app(bridge), bridge),
+            create_app(bridge),
             host=cfg.host,
             port=cfg.port,
             log_level="warning",
@@ -74,14 +74,6 @@ async def serve_api(bridge: Bridge, stop: asyncio.Event) -> None:
     await stop.wait()
     server.should_exit = True
     await task
-
-
-def with_mailbox_health(app: Any, bridge: Bridge) -> Any:
-    @app.get("/api/health/mailboxes", summary="Tình trạng các hộp thư IMAP")
-    async def mailboxes() -> list[dict[str, Any]]:
-        return mailbox_views(bridge)
-
-    return app
 
 
 def start_mailboxes(bridge: Bridge, intake: MailIntake, tg: asyncio.TaskGroup, stop: asyncio.Event) -> None:

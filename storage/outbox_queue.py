@@ -154,6 +154,16 @@ class OutboxQueue:
             due=int(due),
         )
 
+    async def attempt_totals(self, kind: str) -> tuple[int, int]:
+        """(attempts of every job of `kind`, attempts that failed) in one aggregate query (for /metrics)."""
+        done = sa.case((t.c.state == OutboxState.DONE.value, 1), else_=0)
+        tries = t.c.attempts - done  # a finished job's last attempt succeeded
+        failed = sa.case((sa.and_(t.c.last_error.is_not(None), tries > 0), tries), else_=0)
+        q = sa.select(sa.func.coalesce(sa.func.sum(t.c.attempts), 0), sa.func.coalesce(sa.func.sum(failed), 0))
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(q.where(t.c.kind == kind))).one()
+        return int(row[0]), int(row[1])
+
     async def wait_hint(self, kinds: Collection[str] | None = None) -> timedelta | None:
         """How long until the next job becomes claimable (zero if one is due now); None when nothing is
         pending. Workers sleep min(hint, their poll interval)."""

@@ -6,14 +6,16 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException
-from pydantic import BaseModel
+from fastapi import Depends, FastAPI, HTTPException, Path, Query
+from pydantic import BaseModel, Field
 
 from bridge.api.auth import acting_on, check_organ, csrf_header, may_see, organ_scope, require_roles, require_user
 from bridge.api.chatbot_routes import add_chatbot_routes
+from bridge.api.errors import ERRORS, MAX_ID, MAX_OFFSET, MAX_YEAR, MIN_YEAR
 from bridge.api.metrics import metrics_router, readiness
 from bridge.api.monitoring import bridge_access, monitoring_router
 from bridge.api.views import document_detail, document_summary, plain
+from bridge.mailboxes import mailbox_views
 from bridge.services.checks_review import DocumentNotFound, ReviewError, reject_held, release_held
 from core.access import Role, User
 from core.document import Book, Document, ProcessingState
@@ -22,8 +24,8 @@ from core.records import OutboxState
 
 
 class ClerkDecision(BaseModel):
-    clerk: str = ""  # ignored when signed in: the decision is recorded under the signed-in user
-    reason: str = ""
+    clerk: str = Field("", max_length=200)  # ignored: the decision is recorded under the signed-in user
+    reason: str = Field("", max_length=2000)
 
 
 def create_app(bridge: Any) -> FastAPI:
@@ -33,6 +35,7 @@ def create_app(bridge: Any) -> FastAPI:
         version="0.1.0",
         docs_url=None,  # bridge/web/pages/docs.py serves Swagger UI from local files
         redoc_url=None,
+        responses=ERRORS,  # the 4xx every route may answer, declared for clients and schemathesis
     )
     uow = bridge.deps.uow
     app.state.access = bridge_access(bridge).accounts
@@ -55,25 +58,35 @@ def create_app(bridge: Any) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="Sẵn sàng: cơ sở dữ liệu, clamd, trục liên thông")
+    @app.get(
+        "/readyz",
+        summary="Sẵn sàng: cơ sở dữ liệu, clamd, trục liên thông (mã máy hoặc quản trị/giám sát)",
+        dependencies=[Depends(require_roles(Role.ADMIN, Role.MONITOR))],
+    )
     async def readyz() -> dict[str, Any]:
         checks = await readiness(bridge)
         if any(v.startswith("lỗi") for v in checks.values()):
             raise HTTPException(503, {"status": "not ready", "checks": checks})
         return {"status": "ready", "checks": checks}
 
+    @app.get(
+        "/api/health/mailboxes",
+        summary="Tình trạng các hộp thư IMAP (mã máy hoặc quản trị/giám sát)",
+        dependencies=[Depends(require_roles(Role.ADMIN, Role.MONITOR))],
+    )
+    async def mailboxes() -> list[dict[str, Any]]:
+        return mailbox_views(bridge)
+
     @app.get("/api/documents", summary="Tìm văn bản trong sổ")
     async def documents(
         user: Annotated[User, Depends(require_user)],
-        q: str | None = None,
+        q: Annotated[str | None, Query(max_length=200)] = None,
         state: ProcessingState | None = None,
-        limit: int = 50,
-        offset: int = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[dict[str, Any]]:
         async with uow() as u:
-            docs = await u.documents.search(
-                text=q, organ=organ_scope(user), state=state, limit=min(limit, 500), offset=offset
-            )
+            docs = await u.documents.search(text=q, organ=organ_scope(user), state=state, limit=limit, offset=offset)
         return [document_summary(d) for d in docs]
 
     @app.get("/api/documents/{doc_id}", summary="Chi tiết văn bản: thông tin, bước kiểm tra, sổ, trạng thái")
@@ -111,7 +124,10 @@ def create_app(bridge: Any) -> FastAPI:
 
     @app.get("/api/register/{organ_id}/{book}", summary="Sổ đăng ký văn bản đến (den) / đi (di)")
     async def register(
-        organ_id: str, book: Book, user: Annotated[User, Depends(require_user)], year: int | None = None
+        organ_id: Annotated[str, Path(max_length=40)],
+        book: Book,
+        user: Annotated[User, Depends(require_user)],
+        year: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
     ) -> list[dict[str, Any]]:
         check_organ(user, organ_id)
         try:
@@ -126,13 +142,15 @@ def create_app(bridge: Any) -> FastAPI:
     async def outbox(
         _: Annotated[User, Depends(require_roles(Role.ADMIN, Role.MONITOR))],
         state: OutboxState | None = None,
-        limit: int = 100,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
         return [plain(j) for j in await bridge.queue.list(state=state, limit=limit)]
 
     @app.post("/api/outbox/{job_id}/requeue", summary="Đưa lại một việc (thư chết) vào hàng đợi")
     async def requeue(
-        job_id: int, user: Annotated[User, Depends(require_roles(Role.ADMIN))], _: None = Depends(csrf_header)
+        job_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+        user: Annotated[User, Depends(require_roles(Role.ADMIN))],
+        _: None = Depends(csrf_header),
     ) -> dict[str, Any]:
         audit = bridge.deps.audit.recording(user.username, "outbox.requeue", str(job_id))
         if not await bridge.queue.requeue(job_id, audit=audit):

@@ -17,6 +17,11 @@ def _error(text: str) -> dict[str, Any]:
     return {"model": Problem, "description": text}
 
 
+# Bounds of request numbers: anything outside is a 422, never a database error or an overflow.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_OFFSET = 1_000_000
+MAX_ID = 2**62
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error("Yêu cầu không hợp lệ"),
     401: _error("Cần đăng nhập"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 
 from bridge.api.auth import check_organ, may_act_here, organ_scope, require_roles, require_user
+from bridge.api.errors import MAX_YEAR, MIN_YEAR
 from bridge.api.views import document_summary, plain
 from bridge.mailboxes import mailbox_views
 from bridge.reports.dashboard import dashboard, held_documents, pollers_health
@@ -20,13 +22,17 @@ from bridge.reports.register_book import COLUMNS, TITLES, book_rows
 from bridge.reports.report_json import report_json
 from core.access import Role, User
 from core.document import Book
+from core.organ_id import InvalidOrganId, OrganId
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILE_TYPES = {"xlsx": XLSX, "pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
 
 def attachment(data: bytes, fmt: str, name: str) -> Response:
-    return Response(data, media_type=FILE_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    """`filename*=` carries the exact (UTF-8) name; `filename=` an ASCII stand-in for old clients."""
+    plain_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
+    disposition = f"attachment; filename=\"{plain_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return Response(data, media_type=FILE_TYPES[fmt], headers={"Content-Disposition": disposition})
 
 
 async def period_report(bridge: Any, user: User, start: date | None, end: date | None) -> PeriodReport:
@@ -86,7 +92,8 @@ def monitoring_router(bridge: Any) -> APIRouter:
         r = await period_report(bridge, user, start, end)
         if format in ("xlsx", "pdf"):
             return await report_download(bridge, r, format)
-        return report_json(r)
+        head = await bridge.deps.audit.current_head()  # the audit chain's head, kept outside with the report
+        return {**report_json(r), "audit_head": f"{head[0]}:{head[1]}" if head else ""}
 
     @router.get(
         "/api/register/{organ_id}/{book}/export",
@@ -95,12 +102,16 @@ def monitoring_router(bridge: Any) -> APIRouter:
     )
     async def register_export(
         user: Annotated[User, Depends(require_user)],
-        organ_id: str,
+        organ_id: Annotated[str, Path(max_length=40)],
         book: Book,
-        year: int | None = None,
+        year: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
         format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
     ) -> Response:
         check_organ(user, organ_id)
+        try:
+            organ_id = str(OrganId.parse(organ_id))
+        except InvalidOrganId as exc:
+            raise HTTPException(422, str(exc)) from exc
         year = year or datetime.now(UTC).astimezone(VIETNAM).year
         rows = await book_rows(uow, organ_id, book, year)
         name = f"so-{book.value}-{organ_id}-{year}.{format}"
@@ -110,7 +121,7 @@ def monitoring_router(bridge: Any) -> APIRouter:
 
     @router.get("/api/audit", summary="Nhật ký kiểm toán (chỉ quản trị)")
     async def audit(
-        _: Annotated[User, Depends(require_roles(Role.ADMIN))], limit: Annotated[int, Query(le=1000)] = 100
+        _: Annotated[User, Depends(require_roles(Role.ADMIN))], limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> list[dict[str, Any]]:
         return [plain(e) for e in await bridge_access(bridge).store.recent_audit(limit)]
 

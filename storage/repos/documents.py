@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -140,7 +140,7 @@ def _filters(
     if date_from is not None:
         conds.append(t.c.received_at >= _instant(date_from))
     if date_to is not None:
-        end = date_to if isinstance(date_to, datetime) else date_to + timedelta(days=1)
+        end = date_to if isinstance(date_to, datetime) or date_to.year >= _LATEST.year else date_to + timedelta(days=1)
         conds.append(t.c.received_at < _instant(end))
     if direction is not None:
         conds.append(t.c.direction == direction.value)
@@ -155,7 +155,16 @@ def _decided_by(organ: str) -> sa.ColumnElement[bool]:
     )
 
 
+_EARLIEST, _LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def _instant(d: date | datetime) -> datetime:
+    """A search bound as an instant, clamped to years the databases and the UTC conversion handle: a date in
+    year 1 or 9999 from a query string is a wide-open bound, not an overflow."""
+    if d.year <= _EARLIEST.year:
+        return _EARLIEST
+    if d.year >= _LATEST.year:
+        return _LATEST
     return d if isinstance(d, datetime) else datetime.combine(d, time.min, VIETNAM)
 
 

@@ -87,3 +87,22 @@ async def test_the_same_mail_resent_is_acknowledged_and_processed_once(bridge, m
     await asyncio.sleep(0.5)
     assert len(await docs(bridge.api)) == 1
     assert len([m for m in mail_sink.messages if m["To"] == TAN_HOA]) == 1
+
+
+async def test_a_1_mb_hostile_header_is_answered_at_once_and_other_mail_keeps_flowing(bridge, mail_sink) -> None:
+    """A From of 1 MB without "@" (the quadratic address search took minutes): SMTP answers within a second, the
+    pipeline refuses it, and a good document sent right after is registered meanwhile."""
+    import time
+
+    folded = b"\r\n ".join([b"a" * 990] * 1010)  # SMTP lines stop at 1,000 bytes: one header, folded
+    hostile = b"From: " + folded + b"\r\nTo: vanban@edoc-bridge.local\r\nSubject: x\r\n\r\nx\r\n"
+    started = time.monotonic()
+    await send_raw(bridge.settings.smtp_in.port, "ke.gian@example.com", hostile)
+    assert time.monotonic() - started < 1.0
+    await send_mail(bridge.settings.smtp_in.port, document_mail(make_official_pdf()))
+    await eventually(lambda: _two(bridge.api))
+    states = sorted(d["state"] for d in await docs(bridge.api))
+    assert states[0] != "received" and "rejected" in states, states
+    rejected = [d for d in await docs(bridge.api, "rejected")]
+    reasons = [(await api_get(bridge.api, f"/api/documents/{d['id']}"))["reasons"] for d in rejected]
+    assert any(r["code"] == "mime.no_sender" for rs in reasons for r in rs)

@@ -39,13 +39,20 @@ async def test_report_files_and_register_exports(seeded: Seeded, client_for) -> 
 
 
 async def test_metrics_and_readiness(seeded: Seeded, client_for) -> None:  # type: ignore[no-untyped-def]
-    c = await client_for(None)
+    anonymous, clerk = await client_for(None), await client_for("vanthu_a")
+    for path in ("/metrics", "/readyz", "/api/health/mailboxes"):
+        assert (await anonymous.get(path)).status_code == 401, path
+        assert (await clerk.get(path)).status_code == 403, path
+    assert (await anonymous.get("/healthz")).json() == {"status": "ok"}
+    c = await client_for("giamsat")
     text = (await c.get("/metrics")).text
     assert 'edoc_documents_received_total{state="held"} 2.0' in text
-    assert 'edoc_documents_rejected_total{reason="sender.unknown"} 1.0' in text
+    assert 'edoc_documents_rejected_recent{reason="sender.unknown"} 1.0' in text
+    assert "edoc_documents_rejected_total 1.0" in text
     assert 'edoc_outbox_jobs{state="dead"} 1.0' in text
     ready = await c.get("/readyz")  # the axis URL points at a closed port
-    assert ready.status_code == 503 and ready.json()["detail"]["checks"]["database"] == "ok"
+    checks = ready.json()["detail"]["checks"]
+    assert ready.status_code == 503 and checks == {"database": "ok", "clamd": "không cấu hình", "axis": "lỗi"}
 
 
 async def test_openapi_documents_every_api_route(seeded: Seeded, client_for) -> None:  # type: ignore[no-untyped-def]
