@@ -102,7 +102,7 @@ def conditions(f: SearchFilters) -> builtins.list[sa.ColumnElement[bool]]:
     if f.date_from is not None:
         conds.append(t.c.received_at >= _start_of(f.date_from))
     if f.date_to is not None:
-        conds.append(t.c.received_at < _start_of(f.date_to + timedelta(days=1)))
+        conds.append(t.c.received_at < _start_of(min(f.date_to, date(9998, 12, 31)) + timedelta(days=1)))
     if f.urgency is not None:
         conds.append(t.c.urgency == int(f.urgency))
     if f.overdue and f.today is not None:
@@ -124,7 +124,8 @@ def _overdue(today: date) -> sa.Select[Any]:
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, VIETNAM)
+    """Vietnam midnight; days before 1900 count from 1900 (year 1 at UTC+7 would not convert to UTC)."""
+    return datetime.combine(max(day, date(1900, 1, 1)), time.min, VIETNAM)
 
 
 def _escape_like(word: str) -> str:
