@@ -9,10 +9,11 @@ import asyncio
 import contextlib
 import hmac
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Message, Update
+from telegram import BotCommand, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
@@ -45,8 +46,8 @@ class BotConfig:
 
 
 class ChatBot:
-    def __init__(self, config: BotConfig, desk: Desk) -> None:
-        self.config, self.desk = config, desk
+    def __init__(self, config: BotConfig, desk: Desk, commands: Sequence[tuple[str, str]] = ()) -> None:
+        self.config, self.desk, self.commands = config, desk, list(commands)
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(config.token)
@@ -86,6 +87,8 @@ class ChatBot:
     async def _start_app(self) -> None:
         await self.app.initialize()
         await self.app.start()
+        if self.commands:  # the command menu people see next to the text box
+            await self.app.bot.set_my_commands([BotCommand(name, about) for name, about in self.commands])
         if self.config.mode == "webhook":
             if self.config.webhook_url:
                 await self.app.bot.set_webhook(self.config.webhook_url, secret_token=self.config.webhook_secret or None)
@@ -133,7 +136,8 @@ class ChatBot:
 
     async def _text(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
-        await self._reply(update, await self.desk.message(_chat(update), update.effective_message.text or ""))
+        msg = update.effective_message
+        await self._reply(update, await self.desk.message(_chat(update), msg.text or "", _replied(msg)))
 
     async def _upload(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         msg = update.effective_message
@@ -144,7 +148,7 @@ class ChatBot:
             return
         data = bytes(await (await doc.get_file()).download_as_bytearray())
         answer = await self.desk.upload(
-            _chat(update), str(msg.message_id), doc.file_name or "", data, msg.caption or ""
+            _chat(update), str(msg.message_id), doc.file_name or "", data, msg.caption or "", _replied(msg)
         )
         await self._reply(update, answer)
 
@@ -174,12 +178,20 @@ class ChatBot:
             await bot.send_document(chat_id, document=data, filename=name)
         if answer.text:
             await bot.send_message(chat_id, fit(answer.text), reply_markup=keyboard(answer.buttons))
+        for text, buttons in answer.more:
+            await bot.send_message(chat_id, fit(text), reply_markup=keyboard(buttons))
 
     async def _error(self, update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("chatbot handler failed", exc_info=ctx.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             with contextlib.suppress(TelegramError):
                 await self.app.bot.send_message(update.effective_chat.id, BUSY)
+
+
+def _replied(msg: Message) -> str:
+    """The text of the message this one answers (a receipt carries its document's tracking token)."""
+    original = msg.reply_to_message
+    return (original.text or original.caption or "") if original is not None else ""
 
 
 def _chat(update: Update) -> str:

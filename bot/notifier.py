@@ -44,3 +44,24 @@ class TelegramNotifier:
         except (NetworkError, TelegramError) as exc:
             raise ChatUnavailable(f"Không kết nối được Telegram: {exc}") from exc
         return str(msg.message_id)
+
+    async def edit(self, chat_id: str, message_id: str, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Every copy of a notification follows the document's state. Raises like `notify`; a message already
+        showing this text is fine, one deleted by the user is given up (ChatRefused)."""
+        try:
+            await self.bot.initialize()
+            await self.bot.edit_message_text(
+                fit(text), chat_id=chat_id, message_id=int(message_id), reply_markup=keyboard(buttons)
+            )
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise ChatUnavailable(f"Telegram giới hạn tốc độ, thử lại sau {seconds:g} giây", seconds) from exc
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            raise ChatRefused(f"Telegram từ chối sửa tin nhắn: {exc}") from exc
+        except Forbidden as exc:
+            raise ChatRefused(f"Telegram từ chối: {exc}") from exc
+        except (NetworkError, TelegramError) as exc:
+            raise ChatUnavailable(f"Không kết nối được Telegram: {exc}") from exc

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from bridge.services import notifications
-from bridge.services.chat import ChatDesk
+from bridge.services.chat import COMMANDS, ChatDesk
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def build_chatbot(bridge: Any) -> Any:
         webhook_url=cfg.webhook_url,
         webhook_secret=cfg.webhook_secret.get_secret_value(),
     )
-    chatbot = ChatBot(config, chat_desk(bridge))
+    chatbot = ChatBot(config, chat_desk(bridge), COMMANDS)
     bridge.deps.notifier = chatbot.notifier
     bridge.chatbot = chatbot
     return chatbot

@@ -37,9 +37,9 @@ class Role(StrEnum):
         return _WAITS[self]
 
 
-_WAITS = {
-    Role.CLERK: frozenset({StatusCode.ARRIVED}),
-    Role.LEADER: frozenset({StatusCode.ACCEPTED}),
+_WAITS = {  # a recall request (13) waits for the clerk or the leader to agree or refuse
+    Role.CLERK: frozenset({StatusCode.ARRIVED, StatusCode.RECALL_REQUESTED}),
+    Role.LEADER: frozenset({StatusCode.ACCEPTED, StatusCode.RECALL_REQUESTED}),
     Role.SPECIALIST: frozenset({StatusCode.ASSIGNED, StatusCode.PROCESSING}),
     Role.MONITOR: frozenset(),
 }
@@ -77,3 +77,4 @@ class Notice:
     acked_at: datetime | None = None
     attempts: int = 0
     last_error: str = ""
+    chat_id: str = ""  # where it was sent (the official may have linked another chat since)

@@ -141,3 +141,7 @@ class MailSender(Protocol):
 
 class Notifier(Protocol):
     async def notify(self, chat_id: str, text: str, buttons: Sequence[tuple[str, str]] = ()) -> str: ...
+
+    async def edit(self, chat_id: str, message_id: str, text: str, buttons: Sequence[tuple[str, str]] = ()) -> None:
+        """Replace a sent message's text and buttons (the same text again is not an error)."""
+        ...

@@ -205,11 +205,12 @@ def delivery_notice(doc: Document, sender_name: str, token: str, arrival: str = 
     return _receipt(_subject(f"{stamp}Văn bản đến từ {_one_line(sender_name)}:", doc, token), body)
 
 
-def recall_notice(doc: Document, sender_name: str, token: str, reason: str = "") -> ReceiptText:
+def recall_notice(doc: Document, sender_name: str, token: str, reason: str = "", arrival: str = "") -> ReceiptText:
     """To an agency without its own system: the sender asks to take a document back (status 13)."""
     body = [
         f"{sender_name} đề nghị thu hồi văn bản đã gửi quý cơ quan.",
         "",
+        *([_line("Số đến", arrival), ""] if arrival else []),
         *_facts(doc, sender_name=sender_name),
         _line("Lý do thu hồi", _one_line(reason) or "(không ghi)"),
         "",

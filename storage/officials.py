@@ -111,7 +111,7 @@ def _official(r: Any) -> Official:
 def _notice(r: Any) -> Notice:
     return Notice(
         r.id, r.document_id, r.organ_id, r.official_id, NoticeState(r.state), r.created_at,
-        r.message_id, r.sent_at, r.acked_at, r.attempts, r.last_error,
+        r.message_id, r.sent_at, r.acked_at, r.attempts, r.last_error, r.chat_id,
     )  # fmt: skip
 
 

@@ -25,6 +25,17 @@ held_tokens = sa.Table(
 )
 
 
+# A chat waiting to type something about a held document (the lines completing it, a reason for withdrawing it).
+chat_held_prompts = sa.Table(
+    "chat_held_prompts",
+    metadata,
+    sa.Column("chat_id", sa.String(32), primary_key=True),
+    sa.Column("document_id", sa.String(), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+)
+
+
 def _token(r: Any) -> HeldToken:
     return HeldToken(r.token, r.document_id, r.address, r.organ_id, r.created_at)
 
@@ -60,6 +71,22 @@ class HeldTokenRepository(Repository):
             cond = sa.or_(cond, t.c.organ_id == organ_id)
         q = sa.select(t).where(cond).order_by(t.c.created_at.desc(), t.c.token).limit(limit)
         return [_token(r) for r in await self._conn.execute(q)]
+
+    async def set_prompt(self, chat_id: str, document_id: str, action: str) -> None:
+        p = chat_held_prompts
+        await self._conn.execute(sa.delete(p).where(p.c.chat_id == chat_id))
+        await self._conn.execute(
+            sa.insert(p).values(chat_id=chat_id, document_id=document_id, action=action, at=self._now())
+        )
+
+    async def take_prompt(self, chat_id: str) -> tuple[str, str] | None:
+        """(document id, action) the chat was asked to type for, once."""
+        p = chat_held_prompts
+        row = (await self._conn.execute(sa.select(p).where(p.c.chat_id == chat_id))).first()
+        if row is None:
+            return None
+        await self._conn.execute(sa.delete(p).where(p.c.chat_id == chat_id))
+        return str(row.document_id), str(row.action)
 
     async def agency_has_account(self, organ_id: str) -> bool:
         """An active dashboard user of the agency (clerk or leader) can complete its held documents there."""

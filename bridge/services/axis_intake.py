@@ -30,8 +30,9 @@ from bridge.pipeline.inspection import Directory, Inspection
 from bridge.pipeline.run import run_pipeline
 from bridge.pipeline.steps import STEPS
 from bridge.services import jobs, recall, receive
-from bridge.services.deliveries import VIETNAM, arrival_number, enqueue_agency_mail, record_status
+from bridge.services.deliveries import VIETNAM, enqueue_agency_mail, record_status
 from bridge.services.deps import Deps
+from bridge.services.register_numbers import arrival_number
 from bridge.services.statuses import apply_status
 from core import receipt
 from core.agency import Agency

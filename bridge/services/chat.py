@@ -1,8 +1,10 @@
 """What the chatbot's handlers call: linking, button presses (evidence + status packet), queries, uploads.
 
 Every answer is an `Answer` the bot renders; nothing here knows Telegram. Access rule: a chat acts only as
-the official linked to it, and only on notices addressed to that official (so never on another agency's
-documents)."""
+the official linked to it, only on notices addressed to that official, and only where core.access lets the
+official's agency decide. The bot is a channel equal to mail and the dashboard: every state change, by any of
+them, edits every official's copy (notifications.queue_refresh); held documents are completed here too
+(bridge.services.chat_held)."""
 
 from __future__ import annotations
 
@@ -12,15 +14,16 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from bridge.services import deliveries, notifications, receive
+from bridge.services import chat_held, deliveries, notifications, receive
+from bridge.services.chat_status import pending_messages, status_text
 from bridge.services.deps import Deps
 from bridge.services.officials import link_chat, official_of_chat, repo
 from core.access import agency_may_act
-from core.document import Document
 from core.inbound import Channel
 from core.officials import Official, Role
+from core.reply_keywords import extract_token
 from core.status import InvalidTransition, StatusCode
-from core.vn_time import format_short, format_time, vietnam_date
+from core.vn_time import format_time
 
 Button = tuple[str, str]
 REPLY_CHAT_HEADER = "X-Edoc-Reply-Chat"  # where receipts of a document sent through the bot go back
@@ -29,24 +32,37 @@ HELP = (
     "Chatbot văn bản điện tử.\n"
     "• /start MÃ — liên kết tài khoản (mã do quản trị cấp, dùng một lần)\n"
     "• /pending — văn bản đang chờ bạn xử lý\n"
-    "• /status <số ký hiệu hoặc mã> — trạng thái một văn bản\n"
+    "• /status <số, ký hiệu hoặc trích yếu> — trạng thái một văn bản\n"
     "• Văn thư gửi văn bản: gửi tệp PDF đã ký số, chú thích theo dạng «Khóa: giá trị», ví dụ:\n"
     "  Số: 12/QĐ-UBND\n  Ngày: 20/11/2026\n  Loại: Quyết định\n  Trích yếu: …\n  Nơi nhận: 000.00.32.H61\n"
+    "• Văn bản bị tạm giữ: trả lời (Reply) tin nhắn báo tạm giữ với các dòng «Khóa: giá trị» để bổ sung\n"
     "• /help — hướng dẫn"
 )
+COMMANDS = [
+    ("pending", "Văn bản đang chờ bạn xử lý"),
+    ("status", "Trạng thái một văn bản: /status 12/QĐ-UBND"),
+    ("start", "Liên kết tài khoản: /start MÃ"),
+    ("help", "Hướng dẫn sử dụng"),
+]
 UNLINKED = (
     "Tài khoản chưa được liên kết. Hãy gửi /start kèm mã liên kết do quản trị hệ thống cấp, ví dụ: /start ABCD234567"
 )
 
-# action → (role allowed, status it reports)
-ACTIONS: dict[str, tuple[Role, StatusCode]] = {
-    "acc": (Role.CLERK, StatusCode.ACCEPTED),
-    "rej": (Role.CLERK, StatusCode.REJECTED),
-    "to": (Role.LEADER, StatusCode.ASSIGNED),
-    "prc": (Role.SPECIALIST, StatusCode.PROCESSING),
-    "done": (Role.SPECIALIST, StatusCode.DONE),
+RECALL_ROLES = frozenset({Role.CLERK, Role.LEADER})
+# action → (roles allowed, status it reports)
+ACTIONS: dict[str, tuple[frozenset[Role], StatusCode]] = {
+    "acc": (frozenset({Role.CLERK}), StatusCode.ACCEPTED),
+    "rej": (frozenset({Role.CLERK}), StatusCode.REJECTED),
+    "to": (frozenset({Role.LEADER}), StatusCode.ASSIGNED),
+    "prc": (frozenset({Role.SPECIALIST}), StatusCode.PROCESSING),
+    "done": (frozenset({Role.SPECIALIST}), StatusCode.DONE),
+    "ragr": (RECALL_ROLES, StatusCode.RECALL_AGREED),
+    "rref": (RECALL_ROLES, StatusCode.RECALL_REFUSED),
 }
+ASKS_REASON = {"rej": "✍️ Nhập lý do từ chối tiếp nhận (gửi ở tin nhắn tiếp theo):",
+               "rref": "✍️ Nhập lý do không đồng ý thu hồi (gửi ở tin nhắn tiếp theo):"}  # fmt: skip
 _DATA = re.compile(r"n:(\d+):([a-z]+)(?::(\d+))?")
+_HELD = re.compile(r"h:([0-9a-f]{32}):([a-z]+)")
 
 
 @dataclass
@@ -58,6 +74,7 @@ class Answer:
     edit_buttons: list[Button] = field(default_factory=list)
     edit_message_id: str = ""
     file: tuple[str, bytes] | None = None
+    more: list[tuple[str, list[Button]]] = field(default_factory=list)  # further messages, each with buttons
 
 
 class ChatDesk:
@@ -68,16 +85,23 @@ class ChatDesk:
     # --- commands ---------------------------------------------------------------------------------------
 
     async def start(self, chat_id: str, code: str) -> Answer:
+        linked = await official_of_chat(self.deps, chat_id)
         if not code.strip():
-            official = await official_of_chat(self.deps, chat_id)
-            return Answer(text=f"Xin chào {official.name}.\n\n{HELP}" if official else UNLINKED)
+            return Answer(text=f"Bạn đã liên kết: {await self._who(linked)}.\n\n{HELP}" if linked else UNLINKED)
         official = await link_chat(self.deps, chat_id, code)
+        if official is None and linked is not None:
+            return Answer(
+                text=f"Tài khoản này đã được liên kết: {await self._who(linked)}. Không cần gửi lại mã "
+                "(mã vừa gửi đã dùng hoặc hết hạn). Gửi /pending để xem văn bản đang chờ bạn."
+            )
         if official is None:
             return Answer(text="Mã liên kết không đúng, đã dùng hoặc đã hết hạn. Hãy xin quản trị cấp mã mới.")
+        return Answer(text=f"Đã liên kết: {await self._who(official)}.\n\n{HELP}")
+
+    async def _who(self, official: Official) -> str:
         async with self.deps.uow() as uow:
             agency = await uow.agencies.get(official.organ_id)
-        where = agency.name if agency else official.organ_id
-        return Answer(text=f"Đã liên kết: {official.name} — {official.role.label}, {where}.\n\n{HELP}")
+        return f"{official.name} — {official.role.label}, {agency.name if agency else official.organ_id}"
 
     async def help(self, chat_id: str) -> Answer:
         return Answer(text=HELP if await official_of_chat(self.deps, chat_id) else f"{UNLINKED}\n\n{HELP}")
@@ -86,54 +110,40 @@ class ChatDesk:
         official = await official_of_chat(self.deps, chat_id)
         if official is None:
             return Answer(text=UNLINKED)
-        items = await notifications.pending_for(self.deps, official)
-        today = vietnam_date(self.deps.clock.now())
-        return Answer(text=notifications.pending_text(items, today, "Văn bản đang chờ bạn"))
+        head, items = await pending_messages(self.deps, official)
+        return Answer(text=head, more=items)
 
     async def status(self, chat_id: str, query: str) -> Answer:
         official = await official_of_chat(self.deps, chat_id)
         if official is None:
             return Answer(text=UNLINKED)
-        query = query.strip()
-        if not query:
-            return Answer(text="Cú pháp: /status <số ký hiệu hoặc mã văn bản>, ví dụ /status 12/QĐ-UBND")
-        async with self.deps.uow() as uow:
-            docs = [d for d in await self._find(uow, query, official.organ_id) if _concerns(d, official.organ_id)]
-            lines = [await self._status_lines(uow, d, official.organ_id) for d in docs[:5]]
-        return Answer(text="\n\n".join(lines) if lines else f"Không tìm thấy văn bản «{query}» của cơ quan bạn.")
-
-    async def _find(self, uow, query: str, organ: str) -> list[Document]:  # type: ignore[no-untyped-def]
-        if re.fullmatch(r"[0-9a-f]{32}", query) and (doc := await uow.documents.get(query)):
-            return [doc]
-        return list(await uow.documents.search(text=query, organ=organ, limit=10))
-
-    async def _status_lines(self, uow, doc: Document, organ: str) -> str:  # type: ignore[no-untyped-def]
-        head = f"{doc.display_code} — {doc.subject[:100]}\nMã: {doc.id}"
-        organs = [organ] if organ in {str(o) for o in doc.recipients} else [str(o) for o in doc.recipients]
-        rows = []
-        for o in organs:
-            events = (await uow.statuses.history(doc.id, o)).events
-            agency = await uow.agencies.get(o)
-            trail = "; ".join(f"{e.code.label} {format_short(e.at)}" for e in events)
-            rows.append(f"• {agency.name if agency else o}: {trail or 'chưa có'}")
-        return "\n".join([head, *rows])
+        return Answer(text=await status_text(self.deps, official, query))
 
     # --- free text: the reason asked for, or instructions --------------------------------------------------
 
-    async def message(self, chat_id: str, text: str) -> Answer:
+    async def message(self, chat_id: str, text: str, replied: str = "") -> Answer:
+        """Free text: the reason or lines a button asked for, a reply completing a held document (the replied-to
+        message carries its token), else help."""
         official = await official_of_chat(self.deps, chat_id)
         if official is None:
             return Answer(text=UNLINKED)
+        if (token := extract_token(replied)) and (doc_id := await chat_held.doc_of_token(self.deps, token)):
+            return _reply(await chat_held.complete_from_chat(self.deps, official, doc_id, text, None))
         async with self.deps.uow() as uow:
             prompt = await repo(uow, self.deps).take_prompt(chat_id)
+            held_prompt = await uow.held_tokens.take_prompt(chat_id)
             await uow.commit()
+        if held_prompt is not None:
+            if not text.strip():
+                return Answer(text="Nội dung không được để trống.")
+            return _reply(await chat_held.answer_prompt(self.deps, official, *held_prompt, text))
         if prompt is None:
             return Answer(text=HELP)
         notice_id, action = prompt
         if not text.strip():
             return Answer(text="Lý do không được để trống.")
         answer = await self._change(official, notice_id, action, reason=text.strip())
-        return Answer(text=answer.toast, edit_text=answer.edit_text, edit_buttons=answer.edit_buttons,
+        return Answer(text=answer.text or answer.toast, edit_text=answer.edit_text, edit_buttons=answer.edit_buttons,
                       edit_message_id=answer.edit_message_id)  # fmt: skip
 
     # --- button presses ---------------------------------------------------------------------------------
@@ -142,6 +152,8 @@ class ChatDesk:
         official = await official_of_chat(self.deps, chat_id)
         if official is None:
             return Answer(toast="Tài khoản chưa được liên kết.", text=UNLINKED)
+        if held := _HELD.fullmatch(data):
+            return _reply(await chat_held.press_held(self.deps, official, held[1], held[2]))
         m = _DATA.fullmatch(data)
         if m is None:
             return Answer(toast="Nút không hợp lệ.")
@@ -153,16 +165,16 @@ class ChatDesk:
         match action:
             case "file":
                 return await self._file(official, notice.document_id, notice.organ_id)
-            case "rej":
-                return await self._ask_reason(official, notice_id, notice.document_id)
+            case "rej" | "rref":
+                return await self._ask_reason(official, notice_id, action)
             case "asg":
                 return await self._choices(official, notice_id)
             case "to" if arg:
-                return await self._change(official, notice_id, "to", target=int(arg))
+                return _pressed(await self._change(official, notice_id, "to", target=int(arg)))
             case "back":
-                return await self._refresh(notice_id, "")
+                return _pressed(await self._refresh(notice_id, ""))
             case _ if action in ACTIONS:
-                return await self._change(official, notice_id, action)
+                return _pressed(await self._change(official, notice_id, action))
         return Answer(toast="Nút không hợp lệ.")
 
     async def _file(self, official: Official, doc_id: str, organ: str) -> Answer:
@@ -175,15 +187,15 @@ class ChatDesk:
             return Answer(toast="Văn bản không có tệp PDF.")
         return Answer(toast="Đang gửi tệp…", file=(pdfs[0].filename, await self.deps.blobs.get(pdfs[0].sha256)))
 
-    async def _ask_reason(self, official: Official, notice_id: int, doc_id: str) -> Answer:
-        if official.role is not Role.CLERK:
-            return Answer(toast="Chỉ văn thư được từ chối tiếp nhận.")
+    async def _ask_reason(self, official: Official, notice_id: int, action: str) -> Answer:
+        roles, code = ACTIONS[action]
+        if official.role not in roles:
+            return Answer(toast=f"Vai trò {official.role.label} không thực hiện được «{code.label}».")
         async with self.deps.uow() as uow:
-            await repo(uow, self.deps).set_prompt(str(official.chat_id), notice_id, "rej")
+            await uow.held_tokens.take_prompt(str(official.chat_id))  # one question at a time
+            await repo(uow, self.deps).set_prompt(str(official.chat_id), notice_id, action)
             await uow.commit()
-        return Answer(
-            toast="Hãy nhập lý do từ chối.", text="✍️ Nhập lý do từ chối tiếp nhận (gửi ở tin nhắn tiếp theo):"
-        )
+        return Answer(toast="Hãy nhập lý do.", text=ASKS_REASON[action])
 
     async def _choices(self, official: Official, notice_id: int) -> Answer:
         if official.role is not Role.LEADER:
@@ -200,10 +212,11 @@ class ChatDesk:
     async def _change(
         self, official: Official, notice_id: int, action: str, reason: str = "", target: int | None = None
     ) -> Answer:
-        role, code = ACTIONS[action]
-        if official.role is not role:
+        roles, code = ACTIONS[action]
+        if official.role not in roles:
             return Answer(toast=f"Vai trò {official.role.label} không thực hiện được thao tác này.")
         actor = f"{official.name} ({official.role.label})"
+        refusal = ""
         async with self.deps.uow() as uow:
             r = repo(uow, self.deps)
             notice = await r.notice(notice_id)
@@ -222,7 +235,7 @@ class ChatDesk:
                     uow, self.deps, doc_id, organ, code, actor, reason, source="bot"
                 )
             except (InvalidTransition, ValueError, LookupError) as exc:
-                changed, refusal = None, str(exc)
+                changed, refusal = None, await self._lost(uow, doc_id, organ, code, reason, str(exc))
             outcome = "applied" if changed else ("repeat" if changed is False else "stale")
             await r.record_action(doc_id, organ, official, action, reason, outcome)
             if changed:
@@ -230,17 +243,30 @@ class ChatDesk:
                 if assignee is not None:
                     await notifications.queue_notice(uow, self.deps, doc_id, organ, assignee)
             await uow.commit()
-        if changed:
-            self.wake()
-            note = f"✅ {code.label}: {official.name}, {format_time(self.deps.clock.now())}" + (
-                f"\nLý do/ghi chú: {reason}" if reason else ""
-            )
-            answer = await self._refresh(notice_id, note)
-            answer.toast = f"Đã ghi nhận: {code.label}."
-            return answer
         answer = await self._refresh(notice_id, "")
-        answer.toast = "Đã ghi nhận trước đó." if changed is False else f"Nút đã cũ: {refusal}"
+        if changed:
+            self.wake()  # the status packet, and every other copy of the notice is edited (queue_refresh)
+            answer.toast = f"Đã ghi nhận: {code.label}."
+        elif changed is False:
+            answer.toast = "Đã ghi nhận trước đó."
+        else:
+            answer.toast, answer.text = refusal[:190], refusal
         return answer
+
+    async def _lost(self, uow, doc_id: str, organ: str, wanted: StatusCode, reason: str, why: str) -> str:  # type: ignore[no-untyped-def]
+        """Someone else acted first (or the action no longer fits): who did what, and what became of the input."""
+        history = await uow.statuses.history(doc_id, organ)
+        last = next((e for e in reversed(history.events) if e.code is history.current), None)
+        if last is None:
+            return f"Chưa ghi nhận «{wanted.label}»: {why}"
+        who = last.actor if last.actor and last.actor not in notifications.AUTOMATIC_ACTORS else "hệ thống"
+        text = (
+            f"Chưa ghi nhận «{wanted.label}»: {who} đã ghi nhận «{last.code.label}» lúc {format_time(last.at)}, "
+            f"văn bản không còn ở bước này."
+        )
+        if reason:
+            text += f" Nội dung bạn nhập («{reason[:200]}») không được dùng; nếu vẫn cần, hãy liên hệ {who}."
+        return text
 
     async def _refresh(self, notice_id: int, note: str) -> Answer:
         async with self.deps.uow() as uow:
@@ -255,10 +281,17 @@ class ChatDesk:
 
     # --- sending a document through the bot --------------------------------------------------------------
 
-    async def upload(self, chat_id: str, message_ref: str, filename: str, data: bytes, caption: str) -> Answer:
+    async def upload(
+        self, chat_id: str, message_ref: str, filename: str, data: bytes, caption: str, replied: str = ""
+    ) -> Answer:
         official = await official_of_chat(self.deps, chat_id)
         if official is None:
             return Answer(text=UNLINKED)
+        if (token := extract_token(replied)) and (doc_id := await chat_held.doc_of_token(self.deps, token)):
+            if not data.startswith(b"%PDF-"):
+                return Answer(text="Tệp bổ sung phải là văn bản định dạng PDF đã ký số.")
+            pdf = (filename or "van-ban.pdf", data)
+            return _reply(await chat_held.complete_from_chat(self.deps, official, doc_id, caption, pdf))
         if official.role is not Role.CLERK:
             return Answer(text="Chỉ văn thư được gửi văn bản qua chatbot.")
         async with self.deps.uow() as uow:
@@ -286,5 +319,12 @@ def bot_message(sender: str, to: str, chat_id: str, filename: str, data: bytes, 
     return msg.as_bytes(policy=SMTP)
 
 
-def _concerns(doc: Document, organ: str) -> bool:
-    return str(doc.sender) == organ or organ in {str(o) for o in doc.recipients}
+def _pressed(answer: Answer) -> Answer:
+    """Edit the message whose button was pressed (a notice, or its copy in /pending); the others follow through
+    notifications.queue_refresh."""
+    answer.edit_message_id = ""
+    return answer
+
+
+def _reply(r: chat_held.ChatReply) -> Answer:
+    return Answer(text=r.text, buttons=r.buttons, toast=r.toast)

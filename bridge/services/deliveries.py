@@ -15,9 +15,9 @@ from typing import Any
 
 from bridge.edxml import build_status
 from bridge.edxml.mapping import status_packet
-from bridge.services import jobs
+from bridge.services import jobs, notifications
 from bridge.services.deps import Deps
-from core.document import Attachment, Book, Direction, Document, ProcessingState
+from core.document import Attachment, Direction, Document, ProcessingState
 from core.inbound import Channel
 from core.ports import AxisRejected, AxisUnavailable, MailUnavailable, OutgoingMail
 from core.receipt import ReceiptText
@@ -52,14 +52,6 @@ def message_id(deps: Deps, token: str, purpose: str) -> str:
     """Message-IDs carry the token, so a reply's In-Reply-To/References identify the delivery."""
     domain = options(deps).reply_address.rpartition("@")[2] or "edoc-bridge.invalid"
     return f"<{token}.{purpose}@{domain}>"
-
-
-async def arrival_number(uow, doc_id: str, organ: str) -> str:  # type: ignore[no-untyped-def]
-    """The số đến the agency's clerk writes on the document: '15 (sổ đến năm 2026)', or '' when not registered."""
-    for e in await uow.register.for_document(doc_id):
-        if e.book is Book.INCOMING and str(e.organ_id) == organ:
-            return f"{e.number} (sổ văn bản đến năm {e.year})"
-    return ""
 
 
 class UnknownDelivery(LookupError):
@@ -133,6 +125,8 @@ async def record_status(  # type: ignore[no-untyped-def]
         "at": event.at.isoformat(),
     }
     await uow.outbox.enqueue(jobs.STATUS_OUT, payload, f"status_out:{doc.id}:{organ}:{code.value}:{count}")
+    # every official's chat copy follows, whoever changed it and by whatever channel (mail, bot, dashboard, axis)
+    await notifications.queue_refresh(uow, deps, doc.id, organ, renotify=source == "axis")
     return True
 
 

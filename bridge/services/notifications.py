@@ -13,37 +13,60 @@ from datetime import date, datetime, timedelta
 from bridge.services import jobs
 from bridge.services.deps import Deps
 from bridge.services.officials import repo
+from bridge.services.register_numbers import arrival_number
 from core.document import Document
-from core.officials import NoticeState, Official, Role
+from core.officials import Official, Role
 from core.ports import MailUnavailable, OutgoingMail
 from core.records import OutboxJob
-from core.status import StatusCode
-from core.vn_time import format_date, to_vietnam
+from core.status import StatusCode, StatusEvent
+from core.vn_time import format_date, format_time, to_vietnam
 
 log = logging.getLogger(__name__)
 NOTIFY = jobs.NOTIFY
 NOTIFIED_ROLES = (Role.CLERK, Role.LEADER, Role.MONITOR)  # a specialist hears of a document once assigned
+AUTOMATIC_ACTORS = frozenset({"", "edoc-bridge", "system"})
 Button = tuple[str, str]
 
 
 # --- texts ---------------------------------------------------------------------------------------------------
 
 
-def summary(doc: Document, sender_name: str, status: StatusCode | None, note: str = "") -> str:
+def summary(
+    doc: Document,
+    sender_name: str,
+    status: StatusCode | None,
+    note: str = "",
+    *,
+    arrival: str = "",
+    last: StatusEvent | None = None,
+) -> str:
+    """The notice as every official of the agency sees it now: the số đến to write on the document, and the
+    current status with who set it and when (all copies are edited to this when the status changes)."""
     due = format_date(doc.due_date) if doc.due_date else "Không ghi"
+    state = status.label if status else "Chưa có"
+    if last is not None and last.code is status and last.actor and last.actor not in AUTOMATIC_ACTORS:
+        state += f" ({actor_label(last.actor, sender_name)}, {format_time(last.at)})"
+    if status is StatusCode.RECALL_REQUESTED and last is not None and last.description:
+        state += f" — lý do: {last.description}"
     lines = [
         f"📄 Văn bản đến{' — ' + doc.urgency.stamp if doc.urgency.is_urgent else ''}",
+        *([f"Số đến: {arrival}"] if arrival else []),
         f"Số/ký hiệu: {doc.display_code}" + (f" ngày {format_date(doc.issued_date)}" if doc.issued_date else ""),
         f"Loại: {doc.type_name or 'Không ghi'}",
         f"Trích yếu: {doc.subject or 'Không ghi'}",
         f"Nơi gửi: {sender_name}",
         f"Độ khẩn: {doc.urgency.label}",
         f"Hạn xử lý: {due}",
-        f"Trạng thái: {status.label if status else 'Chưa có'}",
+        f"Trạng thái: {state}",
     ]
     if note:
         lines.append(note)
     return "\n".join(lines)
+
+
+def actor_label(actor: str, sender_name: str) -> str:
+    """Who set a status, for people: the sending agency's name for what came over the axis."""
+    return sender_name if actor.startswith("axis:") else actor
 
 
 def buttons(role: Role, notice_id: int, status: StatusCode | None) -> list[Button]:
@@ -59,6 +82,8 @@ def buttons(role: Role, notice_id: int, status: StatusCode | None) -> list[Butto
             return [("Đang xử lý", f"{n}:prc"), ("Hoàn thành", f"{n}:done"), view]
         case Role.SPECIALIST, StatusCode.PROCESSING:
             return [("Hoàn thành", f"{n}:done"), view]
+        case Role.CLERK | Role.LEADER, StatusCode.RECALL_REQUESTED:
+            return [("Đồng ý thu hồi", f"{n}:ragr"), ("Không đồng ý", f"{n}:rref"), view]
     return [view]
 
 
@@ -106,6 +131,8 @@ async def handle_notify(deps: Deps, job: OutboxJob) -> None:
     p = job.payload
     if "notice_id" in p:
         await _send_notice(deps, job, int(p["notice_id"]))
+    elif "refresh" in p:
+        await _refresh_notice(deps, job, int(p["refresh"]), bool(p.get("renotify")))
     elif "escalate" in p:
         await _send_escalation(deps, job, p["escalate"], p["organ"])
     else:
@@ -124,18 +151,21 @@ async def notice_view(uow, deps: Deps, notice_id: int) -> tuple[Official, str, l
     doc = await uow.documents.get(notice.document_id) if notice else None
     if notice is None or official is None or doc is None:
         return None
-    status = await current_status(uow, doc.id, notice.organ_id)
+    history = await uow.statuses.history(doc.id, notice.organ_id)
     sender = await uow.agencies.get(doc.sender) if doc.sender else None
-    text = summary(doc, sender.name if sender else str(doc.sender or "Không rõ"), status)
-    return official, text, buttons(official.role, notice_id, status)
+    arrival = await arrival_number(uow, doc.id, notice.organ_id)
+    last = next((e for e in reversed(history.events) if e.code is history.current), None)
+    name = sender.name if sender else str(doc.sender or "Không rõ")
+    text = summary(doc, name, history.current, arrival=arrival, last=last)
+    return official, text, buttons(official.role, notice_id, history.current)
 
 
 async def _send_notice(deps: Deps, job: OutboxJob, notice_id: int) -> None:
     async with deps.uow() as uow:
         view = await notice_view(uow, deps, notice_id)
         notice = await repo(uow, deps).notice(notice_id) if view else None
-    if view is None or notice is None or notice.state is NoticeState.ACKNOWLEDGED or not view[0].chat_id:
-        await _complete(deps, job)  # gone, unlinked or already handled by someone: nothing to say
+    if view is None or notice is None or not view[0].chat_id:
+        await _complete(deps, job)  # gone or unlinked: nothing to say (handled documents still show their state)
         return
     official, text, keys = view
     assert official.chat_id is not None
@@ -146,6 +176,42 @@ async def _send_notice(deps: Deps, job: OutboxJob, notice_id: int) -> None:
         return
     async with deps.uow() as uow:
         await repo(uow, deps).sent(notice_id, official.chat_id, str(message_id))
+        await uow.outbox.complete(job.id)
+        await uow.commit()
+
+
+async def queue_refresh(uow, deps: Deps, doc_id: str, organ: str, *, renotify: bool = False) -> int:  # type: ignore[no-untyped-def]
+    """The state of (doc, organ) changed, by whoever and whatever channel: every official's copy is edited to it
+    (inside the changing transaction; one job per notice and status version). `renotify`: a new message too
+    (a recall, which needs an answer and must not go unseen in an edited old message)."""
+    version = len((await uow.statuses.history(doc_id, organ)).events)
+    queued = 0
+    for notice in await repo(uow, deps).notices_for(doc_id, organ):
+        payload = {"refresh": notice.id, "renotify": renotify}
+        queued += bool(await uow.outbox.enqueue(NOTIFY, payload, f"notify:refresh:{notice.id}:{version}"))
+    return queued
+
+
+async def _refresh_notice(deps: Deps, job: OutboxJob, notice_id: int, renotify: bool) -> None:
+    async with deps.uow() as uow:
+        view = await notice_view(uow, deps, notice_id)
+        notice = await repo(uow, deps).notice(notice_id)
+    if view is None or notice is None or not notice.message_id or not notice.chat_id:
+        await _complete(deps, job)  # not sent yet: it will be sent as it is now
+        return
+    _, text, keys = view
+    try:
+        if renotify:  # the old message keeps the state, the buttons move to a new one that is seen
+            await _notifier(deps).edit(notice.chat_id, notice.message_id, f"{text}\n\n⤵️ Xem tin nhắn mới bên dưới.")
+            message_id = await _notifier(deps).notify(notice.chat_id, text, keys)
+        else:
+            await _notifier(deps).edit(notice.chat_id, notice.message_id, text, keys)
+    except Exception as exc:
+        await _failed(deps, job, exc, None)
+        return
+    async with deps.uow() as uow:
+        if renotify:
+            await repo(uow, deps).sent(notice_id, notice.chat_id, str(message_id))
         await uow.outbox.complete(job.id)
         await uow.commit()
 
@@ -222,8 +288,10 @@ async def _send_escalation(deps: Deps, job: OutboxJob, doc_id: str, organ: str) 
         await _complete(deps, job)  # handled meanwhile, or nobody to write to
         return
     states = ", ".join(sorted({n.state.value for n in notices})) or "chưa gửi"
+    async with deps.uow() as uow:
+        arrival = await arrival_number(uow, doc_id, organ)
     body = (
-        summary(doc, sender.name if sender else "Không rõ", status)
+        summary(doc, sender.name if sender else "Không rõ", status, arrival=arrival)
         + f"\n\nVăn bản {doc.urgency.label.lower()} này chưa được tiếp nhận trên chatbot (thông báo: {states}).\n"
         "Đề nghị văn thư kiểm tra và xử lý ngay."
     )

@@ -16,8 +16,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bridge.services import notifications
 from bridge.services.deliveries import enqueue_agency_mail, record_status
 from bridge.services.deps import Deps
+from bridge.services.register_numbers import arrival_number
 from core import receipt
 from core.delivery import Delivery
 from core.document import Document, ProcessingState
@@ -45,7 +47,9 @@ async def request_recall(
         except InvalidTransition as exc:
             log.warning("recall request for %s at %s ignored: %s", doc.id, organ, exc)
             return False
-        text = receipt.recall_notice(doc, sender_name, delivery.token, reason)
+        await notifications.queue_refresh(uow, deps, doc.id, organ, renotify=True)  # agree/refuse in chat too
+        arrival = await arrival_number(uow, doc.id, organ)
+        text = receipt.recall_notice(doc, sender_name, delivery.token, reason, arrival)
         await enqueue_agency_mail(
             uow, deps, f"recall:{doc.id}:{organ}:{_count(await uow.statuses.history(doc.id, organ))}",
             delivery.mailbox, text, token=delivery.token, purpose="recall", document=doc, capped=False,

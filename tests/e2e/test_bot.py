@@ -110,10 +110,12 @@ async def test_accept_assign_process_and_access_rules(bot_bridge, axis, fake_bot
 
     fake.inject_message(LEADER, "/pending")
     pending = await fake.wait_call("sendMessage", LEADER, where=lambda p: p["text"].startswith("Văn bản đang chờ bạn"))
-    assert "45/QĐ-UBND" in pending["text"]
-    leader_msg = leader_note["_result"]
-    assign = data_of(leader_note, "Xem tệp").replace(":file", ":asg")
-    fake.inject_callback(LEADER, leader_msg, assign)
+    assert "1 văn bản đến cần phân công" in pending["text"]
+    item = await fake.wait_call(
+        "sendMessage", LEADER, where=lambda p: "45/QĐ-UBND" in p["text"] and has_button("Phân công")(p)
+    )
+    leader_msg = item["_result"]
+    fake.inject_callback(LEADER, leader_msg, data_of(item, "Phân công"))
     choices = await fake.wait_call("editMessageText", LEADER, where=has_button("Phạm Chuyên Viên"))
     fake.inject_callback(LEADER, leader_msg, data_of(choices, "Phạm Chuyên Viên"))
     await eventually(lambda: codes_at(axis) == ["01", "03", "04"], what="status 04 at the axis")
@@ -123,9 +125,9 @@ async def test_accept_assign_process_and_access_rules(bot_bridge, axis, fake_bot
 
     fake.inject_message(CLERK, "/status 45/QĐ-UBND")
     status = await fake.wait_call(
-        "sendMessage", CLERK, where=lambda p: "Hoàn thành" in p["text"] and "Mã:" in p["text"]
+        "sendMessage", CLERK, where=lambda p: "Trạng thái: Hoàn thành" in p["text"] and "Số đến: 1" in p["text"]
     )
-    assert "Đã tiếp nhận" in status["text"]
+    assert "Đã tiếp nhận" in status["text"] and "Mã:" not in status["text"]
     fake.inject_message(OTHER_CLERK, "/status 45/QĐ-UBND")
     other = await fake.wait_call("sendMessage", OTHER_CLERK, where=lambda p: "Không tìm thấy" in p["text"])
     assert "45/QĐ-UBND" in other["text"]
