@@ -31,7 +31,10 @@ async def release_held(deps: Deps, doc_id: str, clerk: str) -> Document:
         if doc.sender is None:
             missing.insert(0, "Cơ quan gửi")
         if missing:
-            raise ReviewConflict("Chưa thể tiếp nhận: văn bản còn thiếu " + ", ".join(missing) + ".")
+            raise ReviewConflict(
+                "Chưa thể tiếp nhận: văn bản còn thiếu " + ", ".join(missing) + ". Bổ sung tại trang «Bổ sung» của "
+                f"văn bản (/web/held/{doc.id}/bo-sung) hoặc chờ cơ quan gửi trả lời thư báo tạm giữ."
+            )
         other = await uow.documents.by_document_id(doc.document_id) if doc.document_id else None
         if other is not None and other.id != doc.id and other.state is ProcessingState.REGISTERED:
             raise ReviewConflict(f"Văn bản số {doc.display_code} của cơ quan này đã được tiếp nhận trước đó.")

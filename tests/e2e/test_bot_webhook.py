@@ -126,7 +126,7 @@ async def test_a_wrong_or_missing_secret_is_refused_and_not_handled(webhook_brid
     assert r.status_code == 200
     await fake.wait_call("sendMessage", CLERK, within=1)
     assert texts_to(fake, STRANGER) == []
-    assert [m for m, _, _ in fake.calls if m not in {"getMe", "setWebhook"}] == ["sendMessage"]
+    assert [m for m, _, _ in fake.calls if m not in {"getMe", "setWebhook", "setMyCommands"}] == ["sendMessage"]
 
 
 INLINE_QUERY = {
