@@ -14,7 +14,7 @@ from bridge.services import jobs
 from bridge.services.deps import Deps
 from bridge.services.officials import repo
 from bridge.services.register_numbers import arrival_number
-from core.document import Document
+from core.document import Document, ProcessingState
 from core.officials import Official, Role
 from core.ports import MailUnavailable, OutgoingMail
 from core.records import OutboxJob
@@ -156,7 +156,9 @@ async def notice_view(uow, deps: Deps, notice_id: int) -> tuple[Official, str, l
     arrival = await arrival_number(uow, doc.id, notice.organ_id)
     last = next((e for e in reversed(history.events) if e.code is history.current), None)
     name = sender.name if sender else str(doc.sender or "Không rõ")
-    text = summary(doc, name, history.current, arrival=arrival, last=last)
+    recalled = doc.state is ProcessingState.RECALLED
+    note = "⛔ Cơ quan gửi đã thu hồi hoặc thay thế văn bản này: dừng xử lý." if recalled else ""
+    text = summary(doc, name, history.current, note, arrival=arrival, last=last)
     return official, text, buttons(official.role, notice_id, history.current)
 
 

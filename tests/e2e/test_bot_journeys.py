@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bridge.bootstrap import build
+from bridge.edxml import BussinessDocType
 from bridge.services.officials import create_official
 from tests.e2e.axis_delivery_helpers import codes_at, province_document, province_packet, province_recall_request, reply
 from tests.e2e.harness import RunningBridge, eventually, send_mail, settings_for, start_bridge
@@ -152,3 +153,22 @@ async def _second_clerk(running: RunningBridge, fake: FakeBotApi) -> None:
         await fake.wait_call("sendMessage", SECOND_CLERK, where=lambda p: "Đã liên kết" in p["text"])
     finally:
         await bridge.close()
+
+
+async def test_a_revocation_reaches_the_chat_as_a_new_message(chat_bridge, axis, fake_bot_api) -> None:  # type: ignore[no-untyped-def]
+    fake = fake_bot_api
+    await officials(chat_bridge, fake)
+    subject = "Về việc tạm dừng thi công công trình"
+    doc = province_document(subject=subject)
+    pdf = make_official_pdf()
+    await axis.inject(province_packet(pdf, doc))
+    first = await fake.wait_call("sendMessage", CLERK, where=lambda p: subject in p["text"])
+    await axis.inject(province_packet(pdf, doc, BussinessDocType.REVOKE))
+    stop = await fake.wait_call(
+        "sendMessage", CLERK, where=lambda p: subject in p["text"] and "dừng xử lý" in p["text"]
+    )
+    assert buttons(stop) == ["Xem tệp"] and "Trạng thái: Đồng ý thu hồi" in stop["text"]
+    old = await fake.wait_call(
+        "editMessageText", CLERK, where=lambda p: str(p["message_id"]) == str(first["_result"]["message_id"])
+    )
+    assert "Tiếp nhận" not in buttons(old)  # the old copy keeps no live button
