@@ -75,7 +75,12 @@ async def test_a_reply_that_completes_nothing_is_answered_once_and_never_a_docum
     assert [d["state"] for d in docs] == ["held"]  # still one document: the reply is not one
     report = await api_get(bridge.api, "/api/reports/period?from=2000-01-01&to=2100-12-31")
     # the 6-monthly report sees one item (held, not yet a registered document), never the reply
-    assert (report["received_items"], report["held"], report["total"]["documents"]) == (1, 1, 0)
+    assert (report["received_items"], report["held"], report["total"]["documents"], report["non_documents"]) == (
+        1,
+        1,
+        0,
+        0,
+    )
 
 
 async def test_a_docx_is_refused_with_the_typed_number_and_what_to_do(bridge, mail_sink) -> None:  # type: ignore[no-untyped-def]

@@ -28,11 +28,10 @@ def router(bridge: Any) -> APIRouter:
         return form
 
     @r.get("/held/{doc_id}/bo-sung")
-    async def show(request: Request, user: PageUser, doc_id: str, msg: str = "", error: bool = False) -> HTMLResponse:
+    async def show(request: Request, user: PageUser, doc_id: str) -> HTMLResponse:
         form = await form_or_404(user, doc_id)
         state = STATE_LABELS[form.document.state]
-        return render(request, "held_form.html", "Bổ sung văn bản tạm giữ", form=form, labels=LABELS, state=state,
-                      message=msg, error=error)  # fmt: skip
+        return render(request, "held_form.html", "Bổ sung văn bản tạm giữ", form=form, field_labels=LABELS, state=state)
 
     @r.post("/held/{doc_id}/bo-sung")
     async def submit(
@@ -53,14 +52,17 @@ def router(bridge: Any) -> APIRouter:
         if pdf is not None and pdf.filename:
             data = await pdf.read(MAX_PDF + 1)
             if len(data) > MAX_PDF or not data.startswith(b"%PDF-"):
-                return back(f"/web/held/{doc_id}/bo-sung", "Tệp phải là văn bản PDF (tối đa 25 MB).")
+                return back(
+                    request, f"/web/held/{doc_id}/bo-sung", "Tệp phải là văn bản PDF (tối đa 25 MB).", error=True
+                )
             upload = (pdf.filename, data)
         values = {"code": code, "issued_date": issued_date, "type_name": type_name, "subject": subject}
         result = await submit_held_form(bridge.deps, doc_id, values, recipients or [], upload, user.username)
         bridge.wake.set()
         await bridge_access(bridge).audit.record(user.username, "document.complete", doc_id, outcome=result.outcome)
+        failed = result.outcome is not CompletionOutcome.REGISTERED
         if result.outcome in (CompletionOutcome.REGISTERED, CompletionOutcome.REJECTED, CompletionOutcome.NOT_HELD):
-            return back("/web/held", result.message)
-        return back(f"/web/held/{doc_id}/bo-sung", result.message)
+            return back(request, "/web/held", result.message, error=failed)
+        return back(request, f"/web/held/{doc_id}/bo-sung", result.message, error=failed)
 
     return r
