@@ -67,11 +67,9 @@ async def not_recognised(deps: Deps, job: OutboxJob, record: InboundRecord, msg:
     async with deps.uow() as uow:
         agency = await agency_of(uow, sender)
         to = "" if msg.auto_submitted or agency is None else (sender if agency.owns_address(sender) else agency.mailbox)
-        if to:
-            tokens = await uow.held_tokens.for_sender(sender, str(agency.organ_id) if agency else "")
-            docs = [
-                d for t in tokens if (d := await uow.documents.get(t.document_id)) and d.state is ProcessingState.HELD
-            ]
+        if to and agency is not None:
+            held = await uow.documents.search(state=ProcessingState.HELD, organ=str(agency.organ_id), limit=20)
+            docs = [d for d in held if d.sender == agency.organ_id]  # the agency's own documents waiting for it
             text = reply_not_recognised(msg.subject, docs[:10])
             await enqueue_agency_mail(uow, deps, f"reply:unrecognised:{record.id}", to, text, purpose="help")
         note = "Thư trả lời không nhận ra thuộc văn bản nào" + (" (đã trả lời)" if to else " (không trả lời)")
