@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -27,13 +28,19 @@ def fit(text: str) -> str:
 
 
 class TelegramNotifier:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, remember: int = 10_000) -> None:
         self.bot = bot
+        self._sent: OrderedDict[str, tuple[str, int]] = OrderedDict()  # job key → (chat, message) sent under it
+        self._remember = remember
 
-    async def notify(self, chat_id: str, text: str, buttons: Sequence[Button] = ()) -> str:
-        """The sent message's id. Raises ChatUnavailable (retry) or ChatRefused (do not)."""
+    async def notify(self, chat_id: str, text: str, buttons: Sequence[Button] = (), *, key: str = "") -> str:
+        """The sent message's id. Raises ChatUnavailable (retry) or ChatRefused (do not). With `key`, a second
+        call with the same key edits the message sent the first time instead of posting it again."""
         try:
             await self.bot.initialize()  # no-op once done; the Bot API may have been down at start-up
+            if key and (earlier := self._sent.get(key)) is not None and earlier[0] == chat_id:
+                await self.edit(chat_id, str(earlier[1]), text, buttons)
+                return str(earlier[1])
             msg = await self.bot.send_message(chat_id=chat_id, text=fit(text), reply_markup=keyboard(buttons))
         except RetryAfter as exc:
             wait = exc.retry_after
@@ -43,6 +50,10 @@ class TelegramNotifier:
             raise ChatRefused(f"Telegram từ chối: {exc}") from exc
         except (NetworkError, TelegramError) as exc:
             raise ChatUnavailable(f"Không kết nối được Telegram: {exc}") from exc
+        if key:
+            self._sent[key] = (chat_id, msg.message_id)
+            while len(self._sent) > self._remember:
+                self._sent.popitem(last=False)
         return str(msg.message_id)
 
     async def edit(self, chat_id: str, message_id: str, text: str, buttons: Sequence[Button] = ()) -> None:

@@ -9,6 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from bridge.edxml.dsig import PacketPolicy
 from bridge.services import receive
 from bridge.services.deps import Deps, SystemClock
 from bridge.settings import Settings
-from bridge.worker import Lease, OutboxWorker, RetryPolicy, handlers_for
+from bridge.worker import Lease, OutboxWorker, RetryPolicy, failure_hooks, handlers_for
 from core.inbound import Channel, InboundMessage
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Bridge:
                 wake=self.wake,
                 give_way=self.intake_first,
                 lease=Lease(o.lease, o.heartbeat),
+                hooks=failure_hooks(timedelta(minutes=o.relay_notice_after_minutes)),
             )
             for _ in range(max(1, o.workers))
         ]
@@ -132,9 +134,13 @@ class MailIntake:
         return stored
 
     async def store_imap(self, raw: bytes, *, mailbox: str, uidvalidity: int, uid: int) -> bool:
+        """True when new; False when this key or the same bytes from this mailbox were stored already (after a
+        UIDVALIDITY change). A message over the SMTP size limit keeps only its header block, as evidence and
+        for the refusal the pipeline sends (receive.oversized)."""
         stored = await receive.store_raw(
             self.bridge.deps,
-            raw,
+            receive.within_limit(raw, self.bridge.settings.smtp_in.max_size),
+            size=len(raw),
             channel=Channel.IMAP,
             source_ref=f"imap:{mailbox}:{uidvalidity}:{uid}",
             mailbox=mailbox,
@@ -196,6 +202,7 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
         parse_message=parsed_once(lambda raw: parse_message(raw, Channel.SMTP)),
         bridge_organ=settings.bridge_organ,
         audit=audit,
+        own_addresses=own_addresses(settings),
     )
     if pool is not None:
         pool.start()
@@ -217,6 +224,12 @@ def packet_policy(settings: Settings) -> PacketPolicy:
         signer = PacketSigner.from_files(axis.signing_cert, axis.signing_key, password)
     anchors = TrustAnchors.from_files(settings.checks.trust_roots, settings.checks.intermediates)
     return PacketPolicy(signer=signer, anchors=anchors, require_signed=axis.require_signed_packets)
+
+
+def own_addresses(settings: Settings) -> frozenset[str]:
+    """The addresses the bridge sends from or receives at: mail from them is never answered."""
+    found = [settings.smtp_out.from_address, settings.deliveries.reply_address, *settings.smtp_in.intake_addresses]
+    return frozenset(a.strip().lower() for a in found if a and "@" in a)
 
 
 def parsed_once(parse: Callable[[bytes], InboundMessage], keep: int = 4) -> Callable[[bytes], InboundMessage]:

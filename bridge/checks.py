@@ -58,7 +58,9 @@ def configure_checks(deps: Deps, checks: Checks, *, dns_resolver: Any = None, po
     if checks.clamd_enabled:
         from signing.clamav import ClamdScanner
 
-        deps.scanner = ClamdScanner(checks.clamd_host, checks.clamd_port, timeout=checks.clamd_timeout)
+        deps.scanner = ClamdScanner(
+            checks.clamd_host, checks.clamd_port, timeout=checks.clamd_timeout, max_unpacked=checks.clamd_max_scan_size
+        )
     if checks.trust_roots and pool is not None:
         deps.signatures = PooledSignatureValidator(pool)
     elif checks.trust_roots:

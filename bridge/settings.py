@@ -107,6 +107,7 @@ class Outbox(Section):
     retry_window_hours: Seconds
     lease: Positive
     heartbeat: Positive
+    relay_notice_after_minutes: Seconds
 
 
 class Checks(Section):
@@ -114,6 +115,7 @@ class Checks(Section):
     clamd_host: str
     clamd_port: Port
     clamd_timeout: Positive
+    clamd_max_scan_size: Annotated[int, Field(ge=1)]
     trust_roots: list[str]
     intermediates: list[str]
     crl_dir: str

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import SimpleNamespace
-from typing import Protocol
+from typing import Any, Protocol
 
 from tenacity import wait_exponential_jitter
 
@@ -86,6 +86,14 @@ class Lease:
     heartbeat: float = 3.0
 
 
+class FailureHooks(Protocol):
+    """What a job kind does, in the worker's transaction, when a try failed (e.g. tell the sender a relay is
+    late) or the job becomes a dead letter (tell the sender it failed)."""
+
+    async def retrying(self, uow: Any, deps: Deps, job: OutboxJob, error: str, failing_for: timedelta) -> None: ...
+    async def buried(self, uow: Any, deps: Deps, job: OutboxJob, error: str) -> None: ...
+
+
 class Queue(Protocol):
     async def claim(
         self, worker_id: str, kinds: list[str] | None = ..., limit: int = ..., lease: timedelta = ...
@@ -114,12 +122,14 @@ class OutboxWorker:
         wake: asyncio.Event | None = None,
         give_way: Callable[[], Awaitable[None]] | None = None,
         lease: Lease | None = None,
+        hooks: dict[str, FailureHooks] | None = None,
     ) -> None:
         self.deps, self.queue, self.handlers, self.policy = deps, queue, handlers, policy
         self.give_way = give_way  # awaited before each job: lets more urgent work (accepting mail) go first
         self.idle_sleep, self.batch = idle_sleep, batch
         self.wake = wake or asyncio.Event()
         self.lease = lease or Lease()
+        self.hooks = failure_hooks() if hooks is None else hooks
         self.id = f"worker-{uuid.uuid4().hex[:8]}"
         self._pending: set[int] = set()  # claimed, not started
         self._running: _Running | None = None
@@ -230,14 +240,20 @@ class OutboxWorker:
         run_after = now + timedelta(seconds=self.policy.delay(job.attempts))
         async with self.deps.uow() as uow:
             held = await uow.outbox.retry_later(job.id, error, run_after, self.id)
-            await uow.commit()
+            if held and (hooks := self.hooks.get(job.kind)) is not None:
+                await hooks.retrying(uow, self.deps, job, error, failing_for)
+            if held:
+                await uow.commit()
         if not held:
             log.warning("job %s (%s) not rescheduled: another worker holds it now", job.id, job.kind)
 
     async def _bury(self, job: OutboxJob, error: str) -> None:
         async with self.deps.uow() as uow:
             held = await uow.outbox.bury(job.id, error, self.id)
-            await uow.commit()
+            if held and (hooks := self.hooks.get(job.kind)) is not None:
+                await hooks.buried(uow, self.deps, job, error)
+            if held:
+                await uow.commit()
         if held:
             log.error("job %s (%s) moved to dead letters: %s", job.id, job.kind, error)
         else:
@@ -256,3 +272,9 @@ def handlers_for(extra: dict[str, Handler] | None = None) -> dict[str, Handler]:
     base.update(axis_intake.handlers())  # the 02 answering an axis packet that could not be read
     base[jobs.NOTIFY] = handle_notify  # chat notifications (bridge.services.notifications)
     return {**base, **(extra or {})}
+
+
+def failure_hooks(relay_notice_after: timedelta = timedelta(minutes=30)) -> dict[str, FailureHooks]:
+    from bridge.services.relay import RelayHooks
+
+    return {jobs.RELAY: RelayHooks(relay_notice_after)}

@@ -24,12 +24,13 @@ class BlobStore(Protocol):
 class ScanVerdict(StrEnum):
     CLEAN = "clean"
     INFECTED = "infected"
+    INCOMPLETE = "incomplete"  # the scan stopped at a limit (archive bomb, deep nesting): never passed, held
 
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
     verdict: ScanVerdict
-    signature: str = ""  # virus name when infected
+    signature: str = ""  # virus name when infected; the limit reached when incomplete
 
 
 class ScannerUnavailable(Exception):
@@ -129,10 +130,16 @@ class OutgoingMail:
     headers: dict[str, str] = field(default_factory=dict)
     attachments: Sequence[tuple[str, str, bytes]] = ()  # (filename, content type, data)
     reply_to: str = ""
+    key: str = ""  # idempotency key of the job sending it: the Message-ID is derived from it (same on a re-send)
+    date: datetime | None = None  # the Date header (kept with the job, so a re-send is the same mail); None: now
 
 
 class MailUnavailable(Exception):
     """The relay is down or answered a temporary error: retry later."""
+
+
+class MailRefused(Exception):
+    """The relay refused this mail for good (5xx): sending the same mail again will not help."""
 
 
 class MailSender(Protocol):
@@ -140,7 +147,11 @@ class MailSender(Protocol):
 
 
 class Notifier(Protocol):
-    async def notify(self, chat_id: str, text: str, buttons: Sequence[tuple[str, str]] = ()) -> str: ...
+    # `key`: the sending job's stable key; a second notify with the same key edits the message sent under it
+    # instead of posting another (a retry after the message went out but before it was recorded)
+    async def notify(
+        self, chat_id: str, text: str, buttons: Sequence[tuple[str, str]] = (), *, key: str = ""
+    ) -> str: ...
 
     async def edit(self, chat_id: str, message_id: str, text: str, buttons: Sequence[tuple[str, str]] = ()) -> None:
         """Replace a sent message's text and buttons (the same text again is not an error)."""

@@ -264,6 +264,51 @@ def status_conflict(
     return _receipt(f"Chưa ghi nhận «{wanted.label}» cho văn bản {_ref(doc)}" + (f" [{token}]" if token else ""), body)
 
 
+# --- relays that do not go through at once (issue 15/16; i16 polishes the wording) ----------------------------
+
+
+def relay_delayed_receipt(doc: Document, recipient_names: Sequence[str], since: datetime, error: str) -> ReceiptText:
+    """To the sender: the relay keeps failing; the bridge goes on trying and will say when it went through."""
+    body = [
+        "Văn bản sau CHƯA chuyển được tới nơi nhận: trục liên thông tạm thời không nhận gói tin.",
+        "Cầu nối sẽ tiếp tục gửi tự động và thông báo cho quý cơ quan khi văn bản đã được chuyển; "
+        "quý cơ quan KHÔNG cần gửi lại.",
+        "",
+        *_facts(doc),
+        _line("Nơi nhận", "; ".join(recipient_names) or "(chưa xác định)"),
+        _line("Chưa chuyển được từ", _when(since)),
+        _line("Lỗi gần nhất", _one_line(error) or "(không rõ)"),
+    ]
+    return _receipt(_subject("Chưa chuyển được, hệ thống sẽ tiếp tục gửi văn bản", doc), body)
+
+
+def relay_failed_receipt(doc: Document, recipient_names: Sequence[str], error: str) -> ReceiptText:
+    """To the sender: the relay failed for good; what happens next."""
+    body = [
+        "Văn bản sau KHÔNG chuyển được tới nơi nhận.",
+        "",
+        *_facts(doc),
+        _line("Nơi nhận", "; ".join(recipient_names) or "(chưa xác định)"),
+        _line("Lý do", _one_line(error) or "(không rõ)"),
+        "",
+        "Quản trị hệ thống đã được cảnh báo và sẽ gửi lại văn bản khi khắc phục được sự cố; cầu nối sẽ thông báo "
+        "kết quả. Nếu văn bản cần đến nơi nhận gấp, đề nghị quý cơ quan chuyển bằng cách khác và báo cho quản trị.",
+    ]
+    return _receipt(_subject("Không chuyển được văn bản", doc), body)
+
+
+def relayed_receipt(doc: Document, recipient_names: Sequence[str], at: datetime) -> ReceiptText:
+    """To the sender, after a delay or failure notice: the document has now reached the axis."""
+    body = [
+        "Văn bản trước đây chưa chuyển được nay ĐÃ được chuyển tới nơi nhận qua trục liên thông.",
+        "",
+        *_facts(doc),
+        _line("Nơi nhận", "; ".join(recipient_names) or "(chưa xác định)"),
+        _line("Thời điểm chuyển", _when(at)),
+    ]
+    return _receipt(_subject("Đã chuyển văn bản", doc), body)
+
+
 # --- pieces -----------------------------------------------------------------------------------------
 
 

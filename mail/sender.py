@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import email.policy
+import hashlib
 import logging
+import re
 import ssl
 import uuid
 from datetime import UTC, datetime
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import aiosmtplib
 
-from core.ports import MailUnavailable, OutgoingMail
+from core.ports import MailRefused, MailUnavailable, OutgoingMail
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ def _headers() -> HeaderRegistry:
 POLICY = email.policy.SMTP.clone(header_factory=_headers())
 
 
-class MailRejected(Exception):
+class MailRejected(MailRefused):
     """The relay refused this mail permanently (5xx): sending the same mail again will not help."""
 
     def __init__(self, code: int, reply: str) -> None:
@@ -68,9 +70,11 @@ def build_message(mail: OutgoingMail, from_address: str, from_name: str = DEFAUL
     msg["From"] = Address(display_name=from_name, addr_spec=from_address)
     msg["To"] = ", ".join(mail.to)
     msg["Subject"] = _one_line(mail.subject)
-    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Date"] = format_datetime(mail.date or datetime.now(UTC))
     domain = from_address.rpartition("@")[2].strip(" >") or "edoc-bridge.invalid"
-    msg["Message-ID"] = make_msgid(domain=domain)  # an explicit domain: getfqdn() would block
+    # derived from the sending job's key: a re-send after a crash carries the same Message-ID, so mail clients
+    # (and anyone counting receipts) see one mail; else random, with an explicit domain (getfqdn() would block)
+    msg["Message-ID"] = message_id_for(mail.key, domain) if mail.key else make_msgid(domain=domain)
     msg["Auto-Submitted"] = "auto-replied"  # RFC 3834: receipts must not trigger auto-replies
     if mail.reply_to:
         msg["Reply-To"] = _one_line(mail.reply_to)
@@ -83,6 +87,14 @@ def build_message(mail: OutgoingMail, from_address: str, from_name: str = DEFAUL
         msg.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
                            filename=_one_line(filename))  # fmt: skip
     return msg
+
+
+def message_id_for(key: str, domain: str) -> str:
+    """A stable Message-ID for one outgoing mail from its idempotency key: `<edoc.<kind>.<hash>@domain>`, the kind
+    being the key's first part ("receipt", "agency_mail" …) so a mail answering one of our receipts is recognised;
+    never the key itself (it names internal ids)."""
+    kind = re.sub(r"[^a-z_]", "", key.partition(":")[0].lower())[:20] or "mail"
+    return f"<edoc.{kind}.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
 class MailFolderSender:

@@ -6,7 +6,9 @@ Fails closed: anything but a clear `OK` or `FOUND` answer raises ScannerUnavaila
 from __future__ import annotations
 
 import asyncio
+import io
 import struct
+import zipfile
 
 from core.ports import ScannerUnavailable, ScanResult, ScanVerdict
 
@@ -14,6 +16,10 @@ _END = b"\0"
 # a dead or confused peer: closed early, reset, or an endless answer without the NUL terminator
 _TRANSPORT_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError)
 _UNOFFICIAL = ".UNOFFICIAL"
+_LIMITS = "Heuristics.Limits.Exceeded"  # clamd's name for "stopped at a scan limit" (AlertExceedsMax yes)
+_ZIP = b"PK\x03\x04"
+_ZIP64_SIZE = 0xFFFFFFFF
+_ZIP64_VERSION = 45  # "version needed to extract" of a zip64 member
 
 
 class ClamdScanner:
@@ -25,9 +31,11 @@ class ClamdScanner:
         unix_socket: str | None = None,
         timeout: float = 30,
         chunk: int = 65536,
+        max_unpacked: int = 100 * 1024 * 1024,
     ) -> None:
         if chunk <= 0:
             raise ValueError("chunk must be positive")
+        self.max_unpacked = max_unpacked  # keep equal to clamd's MaxScanSize
         self.host = host
         self.port = port
         self.unix_socket = unix_socket
@@ -39,6 +47,8 @@ class ClamdScanner:
         return f"ClamdScanner({where})"
 
     async def scan(self, data: bytes) -> ScanResult:
+        if data.startswith(_ZIP) and (limit := await asyncio.to_thread(zip_over_limit, data, self.max_unpacked)):
+            return ScanResult(ScanVerdict.INCOMPLETE, limit)
         try:
             answer = await asyncio.wait_for(self._instream(data), self.timeout)
         except TimeoutError as exc:
@@ -104,14 +114,33 @@ class ClamdScanner:
         await writer.drain()
 
 
+def zip_over_limit(data: bytes, max_unpacked: int) -> str:
+    """Why a zip archive cannot be scanned to its end, from its central directory alone ("" when it can):
+    it unpacks to more than `max_unpacked` bytes (clamd's MaxScanSize), or it has zip64 members, whose local
+    headers clamd does not read — it skips such a member and answers OK (a 0.5 GiB bomb came back clean)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        return ""  # not a readable zip: clamd judges it as it is
+    if any(m.extract_version >= _ZIP64_VERSION or m.file_size >= _ZIP64_SIZE for m in members):
+        return "Zip64"
+    if sum(m.file_size for m in members) > max_unpacked:
+        return "MaxScanSize"
+    return ""
+
+
 def parse_answer(answer: str) -> ScanResult:
-    """`stream: OK` → CLEAN; `stream: <name> FOUND` → INFECTED; anything else is an error."""
+    """`stream: OK` → CLEAN; `stream: Heuristics.Limits.Exceeded.<Limit> FOUND` (clamd with AlertExceedsMax: the
+    file was not scanned to its end) → INCOMPLETE; `stream: <name> FOUND` → INFECTED; anything else is an error."""
     body = answer.split(": ", 1)[1] if answer.startswith("stream: ") else answer
     if body == "OK":
         return ScanResult(ScanVerdict.CLEAN)
     if body.endswith(" FOUND"):
-        name = body.removesuffix(" FOUND").strip()
-        return ScanResult(ScanVerdict.INFECTED, name.removesuffix(_UNOFFICIAL))
+        name = body.removesuffix(" FOUND").strip().removesuffix(_UNOFFICIAL)
+        if name.startswith(_LIMITS):
+            return ScanResult(ScanVerdict.INCOMPLETE, name.removeprefix(_LIMITS).lstrip(".") or name)
+        return ScanResult(ScanVerdict.INFECTED, name)
     raise ScannerUnavailable(f"clamd báo lỗi: {answer}")
 
 

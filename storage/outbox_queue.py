@@ -142,6 +142,15 @@ class OutboxQueue:
         async with self._engine.connect() as conn:
             return [outbox_job(r) for r in await conn.execute(q)]
 
+    async def failing(self, kinds: Collection[str] | None = None, limit: int = 500) -> builtins.list[OutboxJob]:
+        """Jobs that failed and are not delivered: still being retried (since `first_failed_at`) or dead letters,
+        the longest failing first — what the dashboard and /metrics raise alerts about."""
+        retrying = sa.and_(t.c.state.in_([TODO, DOING]), t.c.first_failed_at.is_not(None))
+        q = sa.select(t).where(sa.or_(retrying, t.c.state == DEAD), *_kinds(kinds))
+        q = q.order_by(sa.func.coalesce(t.c.first_failed_at, t.c.updated_at), t.c.id).limit(limit)
+        async with self._engine.connect() as conn:
+            return [outbox_job(r) for r in await conn.execute(q)]
+
     async def stats(self) -> OutboxStats:
         now = self._now()
         async with self._engine.connect() as conn:

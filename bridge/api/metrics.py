@@ -88,7 +88,7 @@ async def collect(bridge: Any) -> list[Any]:
         depth.add_metric([s.value], n)
     age = GaugeMetricFamily("edoc_outbox_oldest_todo_age_seconds", "Tuổi của việc chờ lâu nhất")
     age.add_metric([], stats.oldest_todo_age.total_seconds() if stats.oldest_todo_age else 0.0)
-    fam += [attempts, failures, depth, age]
+    fam += [attempts, failures, depth, age, *await delivery_alerts(bridge, now)]
     fam.append(
         histogram(
             "edoc_scan_duration_seconds",
@@ -118,6 +118,25 @@ async def collect(bridge: Any) -> list[Any]:
         healthy.add_metric([p["mailbox"]], 1.0 if p["healthy"] else 0.0)
     fam += [last, healthy]
     return fam
+
+
+async def delivery_alerts(bridge: Any, now: Any) -> list[Any]:
+    """Work that failed and is not delivered, by kind: still being retried (and since when), or dead letters."""
+    failing = await bridge.queue.failing()
+    retrying = GaugeMetricFamily(
+        "edoc_outbox_failing_jobs", "Việc gửi đi đang lỗi và đang được thử lại (cảnh báo)", labels=["kind"]
+    )
+    dead = GaugeMetricFamily("edoc_outbox_dead_jobs", "Thư chết: việc đã ngừng thử, cần người xử lý", labels=["kind"])
+    oldest = GaugeMetricFamily(
+        "edoc_outbox_failing_seconds", "Thời gian từ lần lỗi đầu của việc lỗi lâu nhất", labels=["kind"]
+    )
+    for kind in sorted({j.kind for j in failing}):
+        mine = [j for j in failing if j.kind == kind]
+        retrying.add_metric([kind], sum(j.state.value != "dead" for j in mine))
+        dead.add_metric([kind], sum(j.state.value == "dead" for j in mine))
+        since = [j.first_failed_at for j in mine if j.first_failed_at is not None]
+        oldest.add_metric([kind], (now - min(since)).total_seconds() if since else 0.0)
+    return [retrying, dead, oldest]
 
 
 async def check_database(bridge: Any) -> str:

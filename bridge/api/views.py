@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 from core.doc_code import DocCode
-from core.document import Document, RegisterEntry
+from core.document import Document, ProcessingState, RegisterEntry
 from core.organ_id import OrganId
 from core.status import StatusHistory
 
@@ -58,7 +58,18 @@ def document_detail(doc: Document, entries: list[RegisterEntry], statuses: dict[
         "trail": plain(doc.trail),
         "register": [plain(e) for e in entries],
         "statuses": {
-            organ: {"current": h.current.value if h.current else None, "events": plain(h.events)}
-            for organ, h in statuses.items()
+            organ: {
+                "current": h.current.value if h.current else None,
+                "label": _label(doc, h),
+                "events": plain(h.events),
+            }
+            for organ, h in {**{str(r): StatusHistory() for r in doc.recipients}, **statuses}.items()
         },
     }
+
+
+def _label(doc: Document, history: StatusHistory) -> str:
+    """A relayed document's status at a recipient; before the axis took it (no 01 yet) it is "đang chuyển"."""
+    if history.current is not None:
+        return history.current.label
+    return "Đang chuyển" if doc.state is ProcessingState.REGISTERED else "Chưa gửi"

@@ -58,12 +58,17 @@ async def scan(ins: Inspection, deps: Deps) -> str:
             return _scanner_down(ins, deps, str(exc))
         if result.verdict is ScanVerdict.INFECTED:
             ins.quarantined[att.filename] = result.signature
+        elif result.verdict is ScanVerdict.INCOMPLETE:  # an archive bomb or deep nesting: never passed unscanned
+            ins.hold("scan.incomplete", f"Tệp {att.filename} không quét virus hết được (vượt giới hạn quét "
+                     f"{result.signature}); văn thư cần kiểm tra trước khi tiếp nhận.")  # fmt: skip
     ins.note("scan", {"scanned": True, "files": len(ins.message.attachments), "infected": dict(ins.quarantined)})
     if ins.quarantined:
         for name, virus in ins.quarantined.items():
             ins.reject("scan.infected", f"Tệp {name} chứa mã độc ({virus}); tệp đã được cách ly.")
         ins.halted = True
         return "Phát hiện mã độc: " + ", ".join(f"{n} ({v})" for n, v in ins.quarantined.items())
+    if any(r.code == "scan.incomplete" for r in ins.reasons):
+        return "Có tệp không quét hết được (vượt giới hạn quét): tạm giữ chờ văn thư"
     return f"Đã quét virus {len(ins.message.attachments)} tệp: sạch"
 
 

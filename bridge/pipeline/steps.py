@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import fields
 
+from bridge.pipeline.answers import envelope_sender, is_own, refers_to_our_mail
 from bridge.pipeline.attachment_checks import check_completeness, main_pdf, scan, signed_content, verify_signatures
 from bridge.pipeline.inspection import Inspection
 from bridge.services.deps import Deps
@@ -27,6 +28,12 @@ def _is_pdf(name: str, content_type: str, data: bytes) -> bool:
 
 async def parse(ins: Inspection, deps: Deps) -> str:
     ins.message = await asyncio.to_thread(deps.parse_message, ins.raw)  # outside input: off the event loop
+    if ins.inbound.size > len(ins.raw):  # IMAP kept only the header block of a message over the size limit
+        size = f"{ins.inbound.size / 1048576:.1f} MB"
+        ins.reject("mail.too_large", f"Thư dung lượng {size} vượt quá giới hạn cho phép; chưa xử lý văn bản. "
+                   "Đề nghị gửi lại với tệp nhỏ hơn (nén hoặc chia thành nhiều thư).")  # fmt: skip
+        ins.halted = True
+        return f"Thư quá lớn ({size}): chỉ lưu phần tiêu đề"
     for problem in ins.message.problems:
         ins.facts.setdefault("parse_problems", []).append(problem)
     if not ins.message.sender_address:
@@ -37,14 +44,22 @@ async def parse(ins: Inspection, deps: Deps) -> str:
 
 
 async def screen_loops(ins: Inspection, deps: Deps) -> str:
-    """Auto-replies and bounces are recorded but never answered (no mail loops)."""
+    """Auto-replies and bounces, mail from the bridge's own addresses and mail answering one of the bridge's own
+    messages (a receipt sent back, with or without Auto-Submitted) are recorded but never answered: no loops."""
     assert ins.message is not None
+    sender = ins.message.sender_address
     if ins.message.auto_submitted:
-        ins.silent = True
-        ins.reject("loop.auto_submitted", "Thư trả lời tự động hoặc thư báo lỗi: không xử lý, không phản hồi.")
-        ins.halted = True
-        return "Thư tự động: bỏ qua"
-    return "Không phải thư tự động"
+        code, why = "loop.auto_submitted", "Thư trả lời tự động hoặc thư báo lỗi"
+    elif is_own(sender, deps) or is_own(envelope_sender(ins), deps):
+        code, why = "loop.own_address", "Thư gửi từ chính địa chỉ của cầu nối"
+    elif refers_to_our_mail(ins, deps):
+        code, why = "loop.our_mail", "Thư trả lời hoặc chuyển tiếp một thư do cầu nối gửi"
+    else:
+        return "Không phải thư tự động"
+    ins.silent = True
+    ins.reject(code, f"{why}: không xử lý, không phản hồi.")
+    ins.halted = True
+    return f"{why}: bỏ qua"
 
 
 async def identify_sender(ins: Inspection, deps: Deps) -> str:
@@ -80,8 +95,9 @@ async def authenticate(ins: Inspection, deps: Deps) -> str:
     )
     ins.note(
         "auth",
-        {"dkim": result.dkim, "dkim_domain": result.dkim_domain, "spf": result.spf, "aligned": result.aligned},
-    )
+        {"dkim": result.dkim, "dkim_domain": result.dkim_domain, "spf": result.spf,
+         "spf_domain": getattr(result, "spf_domain", ""), "aligned": result.aligned},
+    )  # fmt: skip
     if needs_dkim and result.dkim == "temperror":
         ins.retry("sender.dkim_temperror", "Tạm thời không tra cứu được khóa DKIM (lỗi DNS); sẽ kiểm tra lại.")
     elif needs_dkim and not result.dkim_aligned:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bridge.services import jobs
 from bridge.services.deps import Deps
-from bridge.services.inbound import register_outgoing, waiting_for_retry
+from bridge.services.inbound import earlier_copy, register_outgoing, waiting_for_retry
+from bridge.services.relay import order_key
 from core.document import Direction, Document, ProcessingState
 from core.metadata import REQUIRED
 from core.verdict import Outcome, Reason, StepRecord
@@ -35,11 +36,12 @@ async def release_held(deps: Deps, doc_id: str, clerk: str) -> Document:
                 "Chưa thể tiếp nhận: văn bản còn thiếu " + ", ".join(missing) + ". Bổ sung tại trang «Bổ sung» của "
                 f"văn bản (/web/held/{doc.id}/bo-sung) hoặc chờ cơ quan gửi trả lời thư báo tạm giữ."
             )
-        other = await uow.documents.by_document_id(doc.document_id) if doc.document_id else None
-        if other is not None and other.id != doc.id and other.state is ProcessingState.REGISTERED:
+        other = await earlier_copy(uow, doc) if doc.document_id else None  # any copy, not only the newest
+        if other is not None and other.state is not ProcessingState.HELD:
             raise ReviewConflict(f"Văn bản số {doc.display_code} của cơ quan này đã được tiếp nhận trước đó.")
         # the relay job's unique key makes a second, concurrent release roll back here
-        if not await uow.outbox.enqueue(jobs.RELAY, {"document_id": doc.id}, f"relay:{doc.id}"):
+        relay = {"document_id": doc.id}
+        if not await uow.outbox.enqueue(jobs.RELAY, relay, f"relay:{doc.id}", order_key=order_key(doc.id)):
             raise ReviewConflict("Văn bản đã được tiếp nhận.")
         doc.state = ProcessingState.REGISTERED
         doc.trail.append(_record(deps, "clerk_release", Outcome.CONTINUE, f"Văn thư {clerk} cho phép tiếp nhận", clerk))

@@ -21,8 +21,9 @@ from bridge.pipeline.steps import PDF_TYPES
 from bridge.services import jobs
 from bridge.services.deps import Deps
 from bridge.services.held import reply_path, tell_sender
-from bridge.services.inbound import register_outgoing
+from bridge.services.inbound import earlier_copy, register_outgoing
 from bridge.services.receive import load_raw
+from bridge.services.relay import order_key
 from core import receipt
 from core.document import Attachment, Document, ProcessingState, Signer
 from core.held import completed_fields, merged_lines, waiting_for_checks
@@ -152,7 +153,8 @@ async def _decide(uow, deps: Deps, doc: Document, ins: Inspection) -> Completion
     match ins.outcome:
         case Outcome.CONTINUE:
             # the relay job's unique key: a concurrent release or completion makes this one roll back
-            if not await uow.outbox.enqueue(jobs.RELAY, {"document_id": doc.id}, f"relay:{doc.id}"):
+            relay = {"document_id": doc.id}
+            if not await uow.outbox.enqueue(jobs.RELAY, relay, f"relay:{doc.id}", order_key=order_key(doc.id)):
                 return None
             doc.state = ProcessingState.REGISTERED
             await uow.documents.update(doc)
@@ -206,8 +208,9 @@ async def _hold_duplicate(uow, ins: Inspection, doc: Document) -> None:  # type:
     """The completed identifier (cơ quan, năm, số/ký hiệu) may be another document's: held, naming it."""
     if not doc.document_id or ins.outcome is Outcome.REJECT:
         return
-    other = await uow.documents.by_document_id(doc.document_id)
-    if other is not None and other.id != doc.id and other.state in (ProcessingState.REGISTERED, ProcessingState.HELD):
+    await uow.documents.lock_identifier(doc.document_id)
+    other = await earlier_copy(uow, doc)  # any earlier copy registered (or held), not only the newest
+    if other is not None:
         ins.hold(
             "document.duplicate",
             f"Văn bản số {doc.display_code} của cơ quan này đã được gửi trước đó (nhận lúc "

@@ -17,6 +17,7 @@ from bridge.edxml import build_status
 from bridge.edxml.mapping import status_packet
 from bridge.services import jobs, notifications
 from bridge.services.deps import Deps
+from bridge.services.relay import order_key, packet_once, refusal
 from core.document import Attachment, Direction, Document, ProcessingState
 from core.inbound import Channel
 from core.ports import AxisRejected, AxisUnavailable, MailUnavailable, OutgoingMail
@@ -124,7 +125,8 @@ async def record_status(  # type: ignore[no-untyped-def]
         "actor": actor,
         "at": event.at.isoformat(),
     }
-    await uow.outbox.enqueue(jobs.STATUS_OUT, payload, f"status_out:{doc.id}:{organ}:{code.value}:{count}")
+    key = f"status_out:{doc.id}:{organ}:{code.value}:{count}"
+    await uow.outbox.enqueue(jobs.STATUS_OUT, payload, key, order_key=order_key(doc.id))  # in the order they happen
     # every official's chat copy follows, whoever changed it and by whatever channel (mail, bot, dashboard, axis)
     await notifications.queue_refresh(uow, deps, doc.id, organ, renotify=source == "axis")
     return True
@@ -140,23 +142,28 @@ async def send_status_packet(deps: Deps, job: OutboxJob) -> None:
         reporter = await uow.agencies.get(p["organ"])
     if doc is None or reporter is None or doc.sender is None:
         raise jobs.GiveUp(f"status {p['code']}: document or agency missing")
-    packet = status_packet(
-        doc.document_id,
-        str(doc.code) if doc.code else "",
-        doc.issued_date,
-        doc.sender,
-        reporter,
-        StatusCode(p["code"]),
-        p.get("description", ""),
-        p.get("actor", "") or "Văn thư",
-        datetime.fromisoformat(p["at"]).astimezone(VIETNAM),
-    )
+
+    async def build() -> bytes:
+        packet = status_packet(
+            doc.document_id,
+            str(doc.code) if doc.code else "",
+            doc.issued_date,
+            doc.sender,
+            reporter,
+            StatusCode(p["code"]),
+            p.get("description", ""),
+            p.get("actor", "") or "Văn thư",
+            datetime.fromisoformat(p["at"]).astimezone(VIETNAM),
+        )
+        return deps.packets.seal(build_status(packet))
+
+    data = await packet_once(deps, job, build)  # built once: a retry sends the same bytes (the axis knows them)
     try:
-        await deps.axis.send_edoc(p["organ"], deps.packets.seal(build_status(packet)), "status")
+        await deps.axis.send_edoc(p["organ"], data, "status")
     except AxisUnavailable as exc:
         raise jobs.RetryLater(f"Trục liên thông không phản hồi: {exc}") from exc
     except AxisRejected as exc:
-        raise jobs.GiveUp(f"Trục liên thông từ chối gói trạng thái: {exc}") from exc
+        raise refusal(exc, "gói trạng thái") from exc
     async with deps.uow() as uow:
         await uow.outbox.complete(job.id)
         await uow.commit()
@@ -181,7 +188,7 @@ async def enqueue_agency_mail(  # type: ignore[no-untyped-def]
     """Queue a mail to an agency. With `capped` (answers to incoming mail) the daily cap applies:
     False when over it (logged, recorded in the receipt log, nothing queued)."""
     now = deps.clock.now()
-    if capped:
+    if capped:  # answers to replies stay capped for everyone: the guard against a loop with a broken autoresponder
         repo = uow.deliveries
         if not await repo.take_receipt(key, to, now.astimezone(VIETNAM).date(), options(deps).receipt_cap, now):
             log.warning("automatic answer %s to %s not sent: daily cap reached", key, to)
@@ -211,6 +218,8 @@ async def send_agency_mail(deps: Deps, job: OutboxJob) -> None:
         headers=dict(p.get("headers", {})),
         attachments=files,
         reply_to=options(deps).reply_address,
+        key=job.idempotency_key,  # the same Message-ID (unless the payload names one) and Date on a re-send
+        date=job.created_at,
     )
     try:
         await deps.mail.send(mail)
@@ -221,13 +230,21 @@ async def send_agency_mail(deps: Deps, job: OutboxJob) -> None:
         await uow.commit()
 
 
+async def in_directory(uow, address: str) -> bool:  # type: ignore[no-untyped-def]
+    """The daily cap protects addresses outside the directory (loops with strangers); an agency of the
+    directory gets every answer it is owed, however many documents it sends in a day."""
+    return await uow.agencies.by_email(address.strip().lower()) is not None
+
+
 async def capped_receipt(deps: Deps, job: OutboxJob) -> None:
-    """The sender's receipts (bridge.services.receipts) under the same daily cap per address."""
+    """The sender's receipts (bridge.services.receipts) under the same daily cap per address outside the
+    directory."""
     from bridge.services.receipts import send_receipt
 
     async with deps.uow() as uow:
         doc = await uow.documents.get(job.payload.get("document_id", ""))
-        if doc is not None and doc.reply_to and doc.channel in (Channel.SMTP, Channel.IMAP):
+        mail = doc is not None and doc.reply_to and doc.channel in (Channel.SMTP, Channel.IMAP)
+        if doc is not None and mail and not await in_directory(uow, doc.reply_to):
             now = deps.clock.now()
             repo = uow.deliveries
             day, cap = now.astimezone(VIETNAM).date(), options(deps).receipt_cap

@@ -41,3 +41,6 @@ class Deps:
     packets: PacketPolicy = field(default_factory=PacketPolicy)  # edXML packet signatures, out and in
     # the audit chain; use cases write to it inside their unit of work: deps.audit.record_in(uow.audit, …)
     audit: AuditLog = field(default_factory=lambda: AuditLog(None, SystemClock()))
+    # the bridge's own mail addresses (sender of receipts, intake, Reply-To): mail from them, or answering a
+    # Message-ID of their domains, is never answered (bridge.pipeline.answers)
+    own_addresses: frozenset[str] = frozenset()

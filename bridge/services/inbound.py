@@ -5,19 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from bridge.pipeline.answers import answer_address
 from bridge.pipeline.inspection import Directory, Inspection
 from bridge.pipeline.run import run_pipeline
 from bridge.services import jobs
 from bridge.services.deps import Deps
 from bridge.services.receive import load_raw
+from bridge.services.relay import order_key
 from bridge.worker import Backoff
 from core.document import Attachment, Book, Direction, Document, ProcessingState, Signer
 from core.inbound import Channel
 from core.records import InboundState, OutboxJob
-from core.status import StatusCode, StatusEvent
 from core.urgency import Urgency
 from core.verdict import Outcome
-from core.vn_time import VIETNAM
+from core.vn_time import VIETNAM, format_date, format_time
 
 _MAX_TRAIL = 200  # a document waiting days for clamd keeps only its latest attempts
 # While clamd or DNS is down the pipeline job tries again after these waits; the cap is replaced by
@@ -96,15 +97,12 @@ def waiting_for_retry(doc: Document) -> bool:
 
 
 async def register_outgoing(uow, deps: Deps, doc: Document) -> None:  # type: ignore[no-untyped-def]
-    """Sổ đi of the sending agency, status 01 per recipient, then relay + receipt in the same transaction."""
+    """Sổ đi of the sending agency, then relay + receipt in the same transaction. Status 01 comes when the axis
+    has taken the packet (bridge.services.relay); until then the document is "đang chuyển"."""
     assert doc.sender is not None
     now = deps.clock.now()
     await uow.register.next_entry(doc.sender, Book.OUTGOING, doc.id, now.astimezone(VIETNAM))
-    for organ in doc.recipients:
-        await uow.statuses.add(
-            doc.id, organ, StatusEvent(StatusCode.ARRIVED, now, "system", "Đã nhận vào hệ thống"), "bridge"
-        )
-    await uow.outbox.enqueue(jobs.RELAY, {"document_id": doc.id}, f"relay:{doc.id}")
+    await uow.outbox.enqueue(jobs.RELAY, {"document_id": doc.id}, f"relay:{doc.id}", order_key=order_key(doc.id))
     if doc.reply_to:
         await uow.outbox.enqueue(
             jobs.RECEIPT, {"document_id": doc.id, "kind": "accepted"}, f"receipt:{doc.id}:accepted"
@@ -112,15 +110,33 @@ async def register_outgoing(uow, deps: Deps, doc: Document) -> None:  # type: ig
 
 
 async def _check_duplicate(uow, ins: Inspection, doc: Document) -> None:  # type: ignore[no-untyped-def]
-    """NĐ 30 Phụ lục VI III.1.h: the triple (số, ký hiệu, cơ quan ban hành) must not repeat."""
-    if not doc.document_id or ins.outcome is not Outcome.CONTINUE:
+    """NĐ 30 Phụ lục VI III.1.h: the triple (số, ký hiệu, cơ quan ban hành) must not repeat. A document whose
+    identifier is already registered or held — in ANY earlier copy, not only the newest — is held for a clerk
+    with a warning naming the earlier one; it is never registered again by itself."""
+    if not doc.document_id or ins.outcome is Outcome.REJECT:
         return
-    other = await uow.documents.by_document_id(doc.document_id)
-    if other is not None and other.id != doc.id and other.state in (ProcessingState.REGISTERED, ProcessingState.HELD):
-        ins.reject(
-            "document.duplicate",
-            f"Văn bản số {doc.display_code} ngày {doc.issued_date:%d/%m/%Y} của cơ quan này đã được gửi trước đó.",
-        )
+    await uow.documents.lock_identifier(doc.document_id)  # two copies checked at once: one waits (PostgreSQL)
+    earlier = await earlier_copy(uow, doc)
+    if earlier is not None:
+        ins.hold("document.duplicate", duplicate_warning(doc, earlier))
+
+
+async def earlier_copy(uow, doc: Document) -> Document | None:  # type: ignore[no-untyped-def]
+    """Another outgoing document with this identifier that is registered (preferred) or held."""
+    copies = [d for d in await uow.documents.with_document_id(doc.document_id, Direction.OUTGOING) if d.id != doc.id]
+    registered = [d for d in copies if d.state in (ProcessingState.REGISTERED, ProcessingState.RECALLED)]
+    held = [d for d in copies if d.state is ProcessingState.HELD]
+    return (registered or held or [None])[0]
+
+
+def duplicate_warning(doc: Document, earlier: Document) -> str:
+    state = "đã được tiếp nhận, vào sổ" if earlier.state is not ProcessingState.HELD else "đang được tạm giữ"
+    issued = f" ngày {format_date(doc.issued_date)}" if doc.issued_date else ""
+    return (
+        f"Trùng mã định danh văn bản: văn bản số {doc.display_code}{issued} của cơ quan này "
+        f"{state} (nhận lúc {format_time(earlier.received_at)}, mã hồ sơ {earlier.id[:8]}). "
+        "Văn bản này được tạm giữ để văn thư kiểm tra, không tự động vào sổ lần nữa."
+    )
 
 
 async def _document(deps: Deps, ins: Inspection) -> Document:
@@ -150,15 +166,14 @@ async def _document(deps: Deps, ins: Inspection) -> Document:
         appendixes=list(meta.appendixes),
         attachments=attachments,
         inbound_id=ins.inbound.id,
-        reply_to=_reply_to(ins),
+        reply_to=_reply_to(ins, deps),
     )
 
 
-def _reply_to(ins: Inspection) -> str:
-    """Receipts go back where the document came from; for the chatbot that is the uploading chat."""
+def _reply_to(ins: Inspection, deps: Deps) -> str:
+    """Where receipts go (the channel the document came in; for the chatbot the uploading chat), or "" when
+    nobody may be answered (bridge.pipeline.answers: no backscatter, no loops)."""
     msg = ins.message
-    if msg is None:
-        return ins.inbound.envelope_from
-    if ins.channel is Channel.BOT and msg.headers.get("x-edoc-reply-chat"):
+    if ins.channel is Channel.BOT and msg is not None and msg.headers.get("x-edoc-reply-chat"):
         return msg.headers["x-edoc-reply-chat"]
-    return msg.sender_address
+    return answer_address(ins, deps)

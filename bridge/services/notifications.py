@@ -171,8 +171,8 @@ async def _send_notice(deps: Deps, job: OutboxJob, notice_id: int) -> None:
         return
     official, text, keys = view
     assert official.chat_id is not None
-    try:
-        message_id = await _notifier(deps).notify(official.chat_id, text, keys)
+    try:  # the job's key: a re-send (the message went out, recording it did not) edits instead of repeating
+        message_id = await _notifier(deps).notify(official.chat_id, text, keys, key=job.idempotency_key)
     except Exception as exc:
         await _failed(deps, job, exc, notice_id)
         return
@@ -220,7 +220,7 @@ async def _refresh_notice(deps: Deps, job: OutboxJob, notice_id: int, renotify: 
 
 async def _send_text(deps: Deps, job: OutboxJob, chat_id: str, text: str, keys: Sequence[Button]) -> None:
     try:
-        await _notifier(deps).notify(chat_id, text, keys)
+        await _notifier(deps).notify(chat_id, text, keys, key=job.idempotency_key)
     except Exception as exc:
         await _failed(deps, job, exc, None)
         return

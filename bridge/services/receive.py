@@ -40,6 +40,17 @@ def message_id_of(raw: bytes) -> str:
         return ""
 
 
+def within_limit(raw: bytes, max_size: int) -> bytes:
+    """The message, or only its header block when it is larger than `max_size` (IMAP cannot refuse it the way
+    SMTP answers 552: it is recorded and refused by the pipeline instead, see `oversized`)."""
+    return raw if len(raw) <= max_size else header_block(raw)
+
+
+def oversized(record: InboundRecord, raw: bytes) -> bool:
+    """Only the header block of this message was kept: it was over the size limit."""
+    return record.size > len(raw)
+
+
 def smtp_source_ref(raw: bytes, sha256: str) -> str:
     """Same Message-ID and same bytes = the same submission (a client retrying after a lost 250)."""
     return f"smtp:{message_id_of(raw)}:{sha256}"
@@ -58,16 +69,18 @@ async def store_raw(
     uidvalidity: int | None = None,
     uid: int | None = None,
     writer: IntakeWriter | None = None,
+    size: int | None = None,
 ) -> Stored:
-    """Durably store one inbound item and queue its pipeline job. Idempotent on `source_ref`.
-    With `writer`, the row is committed together with those of concurrent calls (one transaction)."""
+    """Durably store one inbound item and queue its pipeline job. Idempotent on `source_ref`, and for IMAP and
+    axis items on their content too. With `writer`, the row is committed together with those of concurrent
+    calls (one transaction). `size`: the message's real size when `raw` is only what was kept of it."""
     sha = hashlib.sha256(raw).hexdigest()
     record = InboundRecord(
         id=uuid.uuid4().hex,
         channel=channel,
         source_ref=source_ref or smtp_source_ref(raw, sha),
         raw_sha256=sha,
-        size=len(raw),
+        size=max(size or 0, len(raw)),
         received_at=deps.clock.now(),
         envelope_from=envelope_from,
         peer_ip=peer_ip,
@@ -99,6 +112,8 @@ async def load_raw(deps: Deps, record: InboundRecord) -> bytes:
 
 
 async def _add(uow, record: InboundRecord, raw: bytes) -> Stored:  # type: ignore[no-untyped-def]
+    if (same := await uow.inbound.same_content(record)) is not None:
+        return Stored(same.id, duplicate=True)  # the same bytes from the same place under another key
     if not await uow.inbound.add(record, raw):
         existing = await uow.inbound.by_source(record.source_ref)
         return Stored(existing.id if existing else "", duplicate=True)
@@ -107,13 +122,17 @@ async def _add(uow, record: InboundRecord, raw: bytes) -> Stored:  # type: ignor
 
 
 async def _add_many(uow, items: list[tuple[InboundRecord, bytes]]) -> list[Stored]:  # type: ignore[no-untyped-def]
-    """`_add` for a group: two statements whatever the group's size; duplicates are looked up one by one."""
-    written = await uow.inbound.add_many(items)
+    """`_add` for a group: two statements whatever the group's size (plus one content lookup per IMAP or axis
+    item); duplicates are looked up one by one."""
+    same = {r.id: found for r, _ in items if (found := await uow.inbound.same_content(r)) is not None}
+    written = await uow.inbound.add_many([(r, raw) for r, raw in items if r.id not in same])
     jobs = [(PIPELINE_JOB, {"inbound_id": r.id}, f"pipeline:{r.id}") for r, _ in items if r.id in written]
     await uow.outbox.enqueue_many(jobs)
     results = []
     for record, _ in items:
-        if record.id in written:
+        if record.id in same:
+            results.append(Stored(same[record.id].id, duplicate=True))
+        elif record.id in written:
             results.append(Stored(record.id, duplicate=False))
         else:
             existing = await uow.inbound.by_source(record.source_ref)

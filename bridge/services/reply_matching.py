@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 
+from bridge.pipeline.answers import refers_to_our_receipt
 from bridge.services.deliveries import enqueue_agency_mail
 from bridge.services.deps import Deps
 from bridge.services.held import held_options
@@ -66,7 +67,8 @@ async def not_recognised(deps: Deps, job: OutboxJob, record: InboundRecord, msg:
     sender = msg.sender_address.strip().lower()
     async with deps.uow() as uow:
         agency = await agency_of(uow, sender)
-        to = "" if msg.auto_submitted or agency is None else (sender if agency.owns_address(sender) else agency.mailbox)
+        quiet = msg.auto_submitted or agency is None or refers_to_our_receipt(msg.headers, deps)  # no loops (issue 15)
+        to = "" if quiet else (sender if agency.owns_address(sender) else agency.mailbox)
         if to and agency is not None:
             held = await uow.documents.search(state=ProcessingState.HELD, organ=str(agency.organ_id), limit=20)
             docs = [d for d in held if d.sender == agency.organ_id]  # the agency's own documents waiting for it

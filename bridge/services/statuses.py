@@ -7,11 +7,13 @@ import logging
 from bridge.edxml import EdxmlError, parse_status
 from bridge.services import jobs
 from bridge.services.deps import Deps
+from core.document import Direction, Document, ProcessingState
 from core.ports import AxisItem, AxisUnavailable
 from core.status import InvalidTransition, StatusCode, StatusEvent
 from core.vn_time import VIETNAM
 
 log = logging.getLogger(__name__)
+_RELAYED = (ProcessingState.REGISTERED, ProcessingState.RECALLED)
 
 
 async def poll_axis_statuses(deps: Deps) -> int:
@@ -39,17 +41,31 @@ async def take_status(deps: Deps, item: AxisItem) -> None:
     await deps.axis.update_status(item.doc_id, "done")
 
 
+async def sent_copy(uow, document_id: str) -> Document | None:  # type: ignore[no-untyped-def]
+    """The document a status packet is about: the registered copy we relayed (other copies with the same
+    identifier were held as duplicates or rejected), else the newest one."""
+    copies = await uow.documents.with_document_id(document_id)  # oldest first
+    relayed = [d for d in copies if d.direction is Direction.OUTGOING and d.state in _RELAYED]
+    return relayed[-1] if relayed else (copies[-1] if copies else None)
+
+
 async def apply_status(deps: Deps, document_id: str, organ: str, code: StatusCode, description: str, at) -> bool:  # type: ignore[no-untyped-def]
     """Idempotent: a status already applied (a replay after a crash) changes nothing."""
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=VIETNAM)  # edXML timestamps are local time without an offset
     event = StatusEvent(code, at or deps.clock.now(), f"axis:{organ}", description)
     async with deps.uow() as uow:
-        doc = await uow.documents.by_document_id(document_id)
+        doc = await sent_copy(uow, document_id)
         if doc is None:
             log.warning("status %s for unknown document %s from %s", code, document_id, organ)
             return False
         history = await uow.statuses.history(doc.id, organ)
+        if history.current is None and code is not StatusCode.ARRIVED:
+            # the recipient answers about a packet whose relay we have not recorded yet (a crash right after
+            # the axis took it): it evidently arrived — 01 first, so its answer is not lost as out of order
+            arrived = StatusEvent(StatusCode.ARRIVED, event.at, f"axis:{organ}", "Nơi nhận đã nhận văn bản")
+            history.apply(arrived)
+            await uow.statuses.add(doc.id, organ, arrived, "axis")
         try:
             if not history.apply(event):
                 return False

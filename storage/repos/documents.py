@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -57,6 +58,21 @@ class DocumentRepository(Repository):
         """By edXML DocumentId (`OrganId,yyyy/MM/dd,Số/Ký hiệu`) as received or derived; newest first."""
         q = sa.select(t).where(t.c.document_key == edxml_document_id)
         return await self._first(q.order_by(t.c.received_at.desc(), t.c.id))
+
+    async def with_document_id(self, edxml_document_id: str, direction: Direction | None = None) -> list[Document]:
+        """Every copy with this edXML DocumentId, oldest first (a duplicate check must see them all, not only the
+        newest: an identifier registered in any earlier copy is never registered again)."""
+        q = sa.select(t).where(t.c.document_key == edxml_document_id)
+        if direction is not None:
+            q = q.where(t.c.direction == direction.value)
+        return await self._load(q.order_by(t.c.received_at, t.c.id))
+
+    async def lock_identifier(self, edxml_document_id: str) -> None:
+        """Until this transaction ends, other transactions checking the same identifier wait (PostgreSQL advisory
+        lock); SQLite transactions hold the database's write lock from their start already."""
+        if self._conn.dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.sha256(edxml_document_id.encode()).digest()[:8], "big", signed=True)
+            await self._conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     async def search(
         self,

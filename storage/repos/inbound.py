@@ -68,6 +68,21 @@ class InboundRepository(Repository):
     async def by_source(self, source_ref: str) -> InboundRecord | None:
         return await self._one(t.c.source_ref == source_ref)
 
+    async def same_content(self, record: InboundRecord) -> InboundRecord | None:
+        """An item already stored with the same bytes from the same place, whatever its channel key says: an IMAP
+        message again after a UIDVALIDITY change (same mailbox), the same axis packet delivered twice (same
+        recipient organ). Mail by SMTP is recognised by its key, which holds the Message-ID and the hash."""
+        if record.channel not in (Channel.IMAP, Channel.AXIS):
+            return None
+        q = sa.select(*_FIELDS).where(t.c.raw_sha256 == record.raw_sha256, t.c.channel == record.channel.value)
+        if record.channel is Channel.IMAP:
+            q = q.where(t.c.mailbox == record.mailbox)
+        for row in await self._conn.execute(q.order_by(t.c.received_at, t.c.id)):
+            found = _record(row)
+            if found.recipients == record.recipients:
+                return found
+        return None
+
     async def add_many(self, items: builtins.list[tuple[InboundRecord, bytes | None]]) -> set[str]:
         """`add` for a group of items in one statement; returns the ids written (the others' source_ref
         was already stored)."""

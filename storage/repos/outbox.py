@@ -78,6 +78,11 @@ class OutboxRepository(Repository):
         ins = self._insert(t).on_conflict_do_nothing(index_elements=[t.c.idempotency_key])
         await self._conn.execute(ins, rows)
 
+    async def has_key(self, key: str, *, prefix: bool = False) -> bool:
+        """A job with this idempotency key (or one starting with it) was ever queued, whatever its state."""
+        cond = t.c.idempotency_key.startswith(key, autoescape=True) if prefix else t.c.idempotency_key == key
+        return (await self._conn.execute(sa.select(t.c.id).where(cond).limit(1))).first() is not None
+
     async def get(self, job_id: int) -> OutboxJob | None:
         row = (await self._conn.execute(sa.select(t).where(t.c.id == job_id))).first()
         return outbox_job(row) if row else None

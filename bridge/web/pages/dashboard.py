@@ -11,6 +11,7 @@ from bridge.api.auth import organ_scope
 from bridge.mailboxes import mailbox_views
 from bridge.reports.dashboard import dashboard, pollers_health
 from bridge.reports.svg import funnel_svg, traffic_svg
+from bridge.services.outbox_view import alert_lines, describe
 from bridge.web.common import PageUser, render
 
 
@@ -22,6 +23,7 @@ def router(bridge: Any) -> APIRouter:
         now = bridge.deps.clock.now()
         d = await dashboard(bridge.deps.uow, now, organ_scope(user), max(1, min(days, 366)))
         pollers = pollers_health(mailbox_views(bridge), now) if organ_scope(user) is None else None
+        failing = await describe(bridge.deps.uow, await bridge.queue.failing())
         return render(
             request,
             "dashboard.html",
@@ -30,6 +32,7 @@ def router(bridge: Any) -> APIRouter:
             pollers=pollers,
             traffic_svg=traffic_svg(d.days, d.series),
             funnel_svg=funnel_svg(d.funnel),
+            alerts=alert_lines(failing, organ_scope(user)),  # undelivered relays and other failing work
         )
 
     return r

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bridge.api.auth import check_csrf
+from bridge.services.outbox_view import describe
 from bridge.web.common import PageUser, back, render
 from core.access import Role
 from core.records import OutboxState
@@ -24,6 +25,7 @@ def router(bridge: Any) -> APIRouter:
         counts = {s.value: n for s, n in stats.counts.items()}
         dead = await bridge.queue.list(state=OutboxState.DEAD, limit=200)
         todo = await bridge.queue.list(state=OutboxState.TODO, limit=200)
+        about = {v.id: v for v in await describe(bridge.deps.uow, [*dead, *todo])}  # the document, who, why
         return render(
             request,
             "outbox.html",
@@ -31,6 +33,7 @@ def router(bridge: Any) -> APIRouter:
             stats={"counts": counts},
             dead=dead,
             todo=todo,
+            about=about,
             is_admin=user.role is Role.ADMIN,
         )
 
