@@ -60,6 +60,7 @@ clamd_enabled = false
 sender_auth = false
 trust_roots = []
 intermediates = []
+signatures_unchecked = "accept"
 """
 
 

@@ -99,6 +99,7 @@ def line_settings(db_url: str, tmp: Path, axis_url: str, sink_port: int) -> Sett
     s.smtp_out.mode, s.smtp_out.port = "smtp", sink_port
     s.axis.base_url, s.axis.system_id, s.axis.secret, s.axis.simulator = axis_url, BRIDGE_SYSTEM, BRIDGE_SECRET, False
     s.checks.analysis_processes = -1
+    s.checks.signatures_unchecked = "accept"  # unsigned test PDFs: these runs test delivery, not signatures
     return s
 
 
