@@ -7,6 +7,7 @@ restarted service asked getSentEdocList instead of sending again); one receipt p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.policy
 import os
 import signal
@@ -44,7 +45,7 @@ enabled = false
 [axis]
 base_url = "{axis_url}"
 system_id = "{s.axis.system_id}"
-secret = "{s.axis.secret}"
+secret = "{s.axis.secret.get_secret_value()}"
 simulator = false
 poll_interval = 0.2
 [outbox]
@@ -95,6 +96,7 @@ async def test_killed_after_the_axis_answered_and_after_the_sinks_250(db_url: st
             await _deliver_unacknowledged(smtp_port, mails, acknowledged)
             ended = asyncio.ensure_future(forks.stdout.readline())
             while not ended.done() and not _all_through(sim, mail_sink):
+                assert time.monotonic() < deadline, f"not through after {restarts} restarts"
                 await asyncio.wait({ended}, timeout=0.05)  # the service works; wake at its death or to look
             if not ended.done():
                 break
@@ -102,13 +104,14 @@ async def test_killed_after_the_axis_answered_and_after_the_sinks_250(db_url: st
             service = 0
             restarts += 1
     finally:
-        if service:
-            os.kill(service, signal.SIGKILL)  # through: the last service has nothing left to do
+        if service:  # through: the last service has nothing left to do (unless it has just killed itself)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(service, signal.SIGKILL)
         forks.stdin.close()
         await forks.wait()
         await sim.stop()
-    # both kill points fired for every document (the last kill may land as the test sees everything through)
-    assert len(list(kills.iterdir())) == 2 * DOCUMENTS and restarts >= 2 * DOCUMENTS - 1 >= 20
+    # both kill points fired for every document (the very last one may be beaten by the test seeing all through)
+    assert 2 * DOCUMENTS - 1 <= len(list(kills.iterdir())) <= 2 * DOCUMENTS and restarts >= 20
     by_code: dict[str, int] = defaultdict(int)
     for packet in sim.packets_for(HUYEN):
         by_code[parse_edoc(packet.body).code.code_number] += 1
