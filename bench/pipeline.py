@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import email.policy
+import json
 import os
 import statistics
 import sys
@@ -27,6 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
 from subprocess import DEVNULL
+from typing import Any
 
 import aiosmtplib
 import dkim
@@ -51,12 +53,47 @@ PDFS = ROOT / "var" / "bench-pdfs"
 # --- inputs -----------------------------------------------------------------------------------------------------
 
 
+def bench_signers() -> Any:
+    """The test PKI and Tân Hòa's certificates, kept in var/bench-pdfs/pki.json: the PDFs made by one run (or one
+    process of the pool) and the trust root and CRLs the service is given must come from the same PKI."""
+    from dataclasses import fields, replace
+
+    from cryptography import x509
+
+    from tests.fixtures.pki import CertKeyPair, TestPki
+    from tests.integration.pipeline.documents import Signers, signers
+
+    store = PDFS / "pki.json"
+
+    def dump(pair: CertKeyPair) -> dict[str, Any]:
+        key = pair.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())  # fmt: skip
+        return {"cert": pair.cert_pem.decode(), "key": key.decode(), "chain": [c.public_bytes(
+            serialization.Encoding.PEM).decode() for c in pair.chain]}  # fmt: skip
+
+    def load(data: dict[str, Any]) -> CertKeyPair:
+        key = serialization.load_pem_private_key(data["key"].encode(), None)
+        chain = tuple(x509.load_pem_x509_certificate(c.encode()) for c in data["chain"])
+        return CertKeyPair(x509.load_pem_x509_certificate(data["cert"].encode()), key, chain)  # type: ignore[arg-type]
+
+    if store.exists():
+        data = json.loads(store.read_text("utf-8"))
+        pki = replace(signers().pki, **{f.name: load(data["pki"][f.name]) for f in fields(TestPki)})
+        return Signers(pki, load(data["tan_hoa"]), load(data["long_phuoc"]))
+    made = signers()
+    PDFS.mkdir(parents=True, exist_ok=True)
+    data = {"pki": {f.name: dump(getattr(made.pki, f.name)) for f in fields(TestPki)},
+            "tan_hoa": dump(made.tan_hoa), "long_phuoc": dump(made.long_phuoc)}  # fmt: skip
+    store.write_text(json.dumps(data), "utf-8")
+    return made
+
+
 def _make_pdf(number: int) -> int:
-    from tests.integration.pipeline.documents import signers, tan_hoa_document
+    from tests.integration.pipeline.documents import tan_hoa_document
 
     path = PDFS / f"{number}.pdf"
     if not path.exists():
-        pdf = tan_hoa_document(signers(), number=f"{number}/QĐ-UBND", subject=f"Văn bản thử số {number}")
+        pdf = tan_hoa_document(bench_signers(), number=f"{number}/QĐ-UBND", summary=f"V/v văn bản thử số {number}")
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(pdf)
         tmp.replace(path)
@@ -111,13 +148,17 @@ class TimedSink(SmtpSink):
         super().__init__()
         self.arrived: dict[int, float] = {}
         self.receipts = 0
+        self.kinds: dict[str, int] = {}  # receipts by the first words of their subject
         self.changed = asyncio.Event()
 
     async def store(self, raw: bytes, *, envelope_from: str, recipients: list[str], peer: str) -> StoreResult:
         self.receipts += 1
         head = raw.split(b"\r\n\r\n", 1)[0]
         message = email.message_from_bytes(head + b"\r\n\r\n", policy=email.policy.default)
-        for word in str(message["Subject"]).split():
+        subject = str(message["Subject"]).removeprefix("[edoc-bridge] ")
+        kind = " ".join(subject.split()[:3])
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        for word in subject.split():
             number = word.split("/")[0]
             if word.endswith("/QĐ-UBND") and number.isdigit():
                 self.arrived.setdefault(int(number), time.monotonic())
@@ -229,13 +270,13 @@ async def send_paced(port: int, numbers: list[int], key: bytes, rate: float, sen
 async def run(args: argparse.Namespace) -> None:
     count = args.mails if not args.rate else int(args.rate * args.duration)
     numbers = list(range(args.first, args.first + count))
+    bench_signers()  # made (and kept) before the pool starts, so every process signs with the same PKI
     ensure_pdfs(args.first, count, args.make_processes)
     tmp = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
-    from tests.integration.pipeline.documents import signers
-
+    pki = bench_signers().pki
     root = tmp / "root.pem"
-    root.write_bytes(signers().pki.root.cert_pem)
-    crls = write_crls(signers().pki, tmp / "crl")  # revocation is checked: the test CA's CRLs
+    root.write_bytes(pki.root.cert_pem)
+    crls = write_crls(pki, tmp / "crl")  # revocation is checked: the test CA's CRLs
     private, public = dkim_key()
     dns = FakeDNS().start()
     dns.set(f"{SELECTOR}._domainkey.{DOMAIN}", "TXT", [public])
@@ -263,6 +304,8 @@ async def run(args: argparse.Namespace) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(_all_arrived(sink, numbers), args.timeout)
         finished = max(sink.arrived.values(), default=time.monotonic())
+        with contextlib.suppress(TimeoutError):  # the relays finish after the receipts: counted, not timed
+            await asyncio.wait_for(_all_relayed(axis, len(numbers)), 120)
         sampler.cancel()
     finally:
         service.terminate()
@@ -277,6 +320,7 @@ async def run(args: argparse.Namespace) -> None:
         if clamd is not None:
             clamd.stop()
     report(args, numbers, sent, sink, axis, started, smtp_done, finished, samples, clamd is not None)
+    print(f"documents: {outcomes(tmp / 'bridge.sqlite3')}")
 
 
 async def _all_arrived(sink: TimedSink, numbers: list[int]) -> None:
@@ -284,6 +328,24 @@ async def _all_arrived(sink: TimedSink, numbers: list[int]) -> None:
     while not want <= sink.arrived.keys():
         sink.changed.clear()
         await sink.changed.wait()
+
+
+async def _all_relayed(axis: Any, n: int) -> None:
+    while len(axis.packets()) < n:  # noqa: ASYNC110 - the simulator has no event to wait on
+        await asyncio.sleep(0.2)
+
+
+def outcomes(db: Path) -> dict[str, int]:
+    """Documents by state, with the reasons of those not registered (read from the service's database)."""
+    import sqlite3
+    from collections import Counter
+
+    found: Counter[str] = Counter()
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        for state, reasons in conn.execute("SELECT state, reasons FROM documents"):
+            codes = sorted({r["code"] for r in json.loads(reasons)}) if state != "registered" else []
+            found[state + (f" ({', '.join(codes)})" if codes else "")] += 1
+    return dict(found)
 
 
 async def _sample(pid: int, samples: list[tuple[float, int]]) -> None:
@@ -301,8 +363,8 @@ def report(args, numbers, sent, sink, axis, started, smtp_done, finished, sample
     )
     print(f"{n} mails ({mode}), each its own signed PDF; clamd={'on' if scanned else 'off'}, signatures, DKIM/SPF, "
           f"completeness on; workers={args.workers}")  # fmt: skip
-    print(f"receipts: {len(arrived)}/{n} documents ({sink.receipts} receipt mails); packets at the axis: "
-          f"{len(axis.packets())}")  # fmt: skip
+    print(f"receipts: {len(arrived)}/{n} documents ({sink.receipts} receipt mails: {sink.kinds}); packets at the "
+          f"axis: {len(axis.packets())}")  # fmt: skip
     print(f"SMTP: {n / (smtp_done - started):.1f} mails/s accepted")
     print(f"end to end: {len(arrived) / (finished - started):.2f} docs/s ({finished - started:.1f} s)")
     if latencies:

@@ -13,7 +13,9 @@ from telegram.request import HTTPXRequest
 
 from bot.notifier import TelegramNotifier
 from bridge.axis.client import VxpAxisClient
+from bridge.services import receive
 from core.document import ProcessingState
+from core.inbound import Channel
 from core.ports import AxisUnavailable, OutgoingMail
 from core.status import StatusCode
 from mail.sender import SmtpMailSender
@@ -95,3 +97,17 @@ async def test_after_a_lost_answer_the_relay_asks_the_axis_and_does_not_send_aga
     assert doc.state is ProcessingState.REGISTERED and "lần gửi trước" in doc.trail[-1].detail
     async with line.bridge.deps.uow() as uow:
         assert (await uow.statuses.history(doc.id, HUYEN)).current is StatusCode.ARRIVED
+
+
+async def test_the_same_axis_packet_delivered_twice_is_stored_once_per_recipient(line: Line) -> None:
+    packet = edoc_packet("000.00.32.H61", ["000.20.32.H61", "000.21.32.H61"])
+    deps = line.bridge.deps
+
+    async def take(doc_id: str, organ: str) -> receive.Stored:
+        return await receive.store_raw(deps, packet, channel=Channel.AXIS, source_ref=f"axis:{doc_id}",
+                                       envelope_from="000.00.32.H61", recipients=(organ,))  # fmt: skip
+
+    first, again = await take("d-1", "000.20.32.H61"), await take("d-2", "000.20.32.H61")  # the axis, twice
+    other = await take("d-3", "000.21.32.H61")  # the same bytes for the other commune: its own delivery
+    assert (again.duplicate, again.id) == (True, first.id) and not first.duplicate and not other.duplicate
+    assert len([j for j in await line.queue.list(limit=100) if j.kind == "pipeline"]) == 2

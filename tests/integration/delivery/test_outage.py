@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bridge.api.metrics import delivery_alerts
 from bridge.services.outbox_view import alert_lines, describe
 from bridge.worker import RetryPolicy
 from core.document import ProcessingState
@@ -80,6 +81,9 @@ async def test_a_relay_failing_for_good_tells_the_sender_raises_an_alert_and_req
         and "Ủy ban nhân dân xã Tân Hòa" in row.about
     )
     assert row.last_error.startswith("Trục liên thông") and row.dead
+    metrics = {(f.name, tuple(x.labels.items()), x.value) for f in await delivery_alerts(line.bridge, line.clock.now())
+               for x in f.samples}  # fmt: skip
+    assert ("edoc_outbox_dead_jobs", (("kind", "relay"),), 1.0) in metrics  # the /metrics alert
     [alert] = alert_lines([row], scope="000.20.32.H61")
     assert "KHÔNG chuyển được" in alert and alert_lines([row], scope="000.21.32.H61") == []
     assert await statuses(line, doc.id) == []
