@@ -181,7 +181,6 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
     """`clock` (the Clock port: `now()` in UTC) defaults to the system clock; tests move time with it."""
     from bridge.axis.client import VxpAxisClient
     from mail.mime import parse_message
-    from storage.blobs import FileBlobStore
     from storage.engine import make_engine
     from storage.outbox_queue import OutboxQueue
     from storage.uow import SqlUnitOfWork
@@ -194,7 +193,7 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
     deps = Deps(
         uow=lambda: SqlUnitOfWork(engine, clock, on_audit=audit.committed),
         clock=clock,
-        blobs=FileBlobStore(Path(settings.blob_dir)),
+        blobs=blob_store(settings),
         axis=VxpAxisClient(
             settings.axis.base_url, settings.axis.system_id, settings.axis.secret.get_secret_value(), clock=clock
         ),
@@ -211,6 +210,27 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
     queue = OutboxQueue(engine, clock)
     queue.on_audit = audit.committed
     return Bridge(settings, deps, engine, queue, pool=pool)
+
+
+def blob_store(settings: Settings) -> Any:
+    """The BlobStore [blobs] names: the folder blob_dir, or an S3-compatible bucket."""
+    b = settings.blobs
+    if b.backend == "local":
+        from storage.blobs import FileBlobStore
+
+        return FileBlobStore(Path(settings.blob_dir))
+    from storage.blobs_s3 import S3BlobStore, S3Location
+
+    return S3BlobStore(
+        S3Location(
+            bucket=b.s3_bucket,
+            endpoint=b.s3_endpoint,
+            region=b.s3_region,
+            access_key=b.s3_access_key,
+            secret_key=b.s3_secret_key.get_secret_value(),
+            timeout=b.s3_timeout,
+        )
+    )
 
 
 def packet_policy(settings: Settings) -> PacketPolicy:

@@ -34,6 +34,11 @@ def production_problems(s: Settings) -> list[str]:
         found.append("database_url là SQLite: chế độ production cần PostgreSQL (hoặc allow_sqlite = true cho một máy).")
     if s.smtp_in.enabled:
         found += _smtp_tls(s)
+    if s.blobs.backend == "s3" and not (s.blobs.s3_access_key and s.blobs.s3_secret_key.get_secret_value()):
+        found.append(
+            'blobs.backend = "s3" cần blobs.s3_access_key và blobs.s3_secret_key (EDOC_BLOBS__S3_SECRET_KEY): '
+            "không dùng bucket không xác thực."
+        )
     if not s.api.secure_cookies:
         found.append("api.secure_cookies = false: chế độ production chỉ gửi cookie phiên qua HTTPS (đặt true).")
     if len(s.security.audit_key.get_secret_value()) < MIN_SECRET:
@@ -135,6 +140,27 @@ async def unreachable(s: Settings) -> list[str]:
     return [f"Không khởi động: clamd không trả lời tại {c.clamd_host}:{c.clamd_port} (checks.clamd_host/clamd_port)."]
 
 
+S3_PROBE_WITHIN = 10.0  # seconds
+
+
+async def blobs_unreachable(s: Settings) -> list[str]:
+    """An S3 bucket that does not answer (or refuses the key) would hold every document: found at start."""
+    if s.blobs.backend != "s3":
+        return []
+    from bridge.bootstrap import blob_store
+
+    b = s.blobs
+    where = f"{b.s3_endpoint or 'AWS S3'}, bucket {b.s3_bucket!r}"
+    try:
+        await asyncio.wait_for(blob_store(s).check(), S3_PROBE_WITHIN)
+    except TimeoutError:
+        return [f"Không khởi động: kho S3 không trả lời trong {S3_PROBE_WITHIN:g} giây ({where}; blobs.s3_endpoint)."]
+    except Exception as exc:  # obstore's errors: refused connection, bad key, unknown bucket
+        why = str(exc).splitlines()[0][:200]
+        return [f"Không khởi động: không dùng được kho S3 ({where}; blobs.s3_*): {why}"]
+    return []
+
+
 def listeners(s: Settings) -> list[tuple[str, str, int]]:
     """(component, host, port) of everything this process listens on."""
     found = []
@@ -176,7 +202,8 @@ def _bind_problem(host: str, port: int) -> str | None:
 
 async def startup_problems(s: Settings) -> list[str]:
     """Everything that stops a start, found before migrations run or anything listens."""
-    return [*production_problems(s), *tls_problems(s), *ports_in_use(s), *await unreachable(s)]
+    problems = [*production_problems(s), *tls_problems(s), *ports_in_use(s), *await unreachable(s)]
+    return [*problems, *await blobs_unreachable(s)]
 
 
 async def refuse_unsafe(s: Settings) -> None:

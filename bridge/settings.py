@@ -46,6 +46,18 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+class Blobs(Section):
+    """Where blobs (raw mail, PDFs, packets) are kept: the folder `blob_dir`, or an S3-compatible bucket."""
+
+    backend: Literal["local", "s3"]
+    s3_endpoint: str
+    s3_bucket: str
+    s3_region: Annotated[str, Field(min_length=1)]
+    s3_access_key: str
+    s3_secret_key: SecretStr
+    s3_timeout: Positive
+
+
 class SmtpIn(Section):
     enabled: bool
     host: str
@@ -228,6 +240,7 @@ class Settings(BaseSettings):
     database_url: Annotated[str, AfterValidator(_database_url)]
     allow_sqlite: bool
     blob_dir: str
+    blobs: Blobs
     directory_file: str
     bridge_organ: str
     smtp_in: SmtpIn
@@ -318,6 +331,10 @@ def inconsistencies(s: Settings) -> list[tuple[tuple[str, ...], str]]:
         found.append((("bot", "token"), "bot.enabled = true cần bot.token"))
     if s.bot.enabled and s.bot.mode == "webhook" and not s.bot.webhook_url:
         found.append((("bot", "webhook_url"), 'bot.mode = "webhook" cần bot.webhook_url'))
+    if s.blobs.backend == "s3" and not s.blobs.s3_bucket:
+        found.append((("blobs", "backend"), 'blobs.backend = "s3" cần blobs.s3_bucket'))
+    if s.blobs.s3_endpoint and not s.blobs.s3_endpoint.startswith(("https://", "http://")):
+        found.append((("blobs", "s3_endpoint"), "blobs.s3_endpoint phải bắt đầu bằng https:// hoặc http://"))
     if s.smtp_out.mode == "smtp" and not s.smtp_out.host:
         found.append((("smtp_out", "host"), 'smtp_out.mode = "smtp" cần smtp_out.host'))
     return found

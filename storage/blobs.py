@@ -7,9 +7,21 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def is_blob_key(name: str) -> bool:
+    return bool(_SHA256.match(name))
+
+
+def blob_key(sha256: str) -> str:
+    """`ab/cd/abcd…`: where a blob lives, relative to a folder or a bucket (both backends lay keys out alike)."""
+    if not is_blob_key(sha256):
+        raise ValueError(f"not a SHA-256 hex key: {sha256!r}")
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
 class BlobNotFound(KeyError):
@@ -27,10 +39,11 @@ class FileBlobStore:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
+    def __repr__(self) -> str:
+        return f"FileBlobStore({self.root})"
+
     def path(self, sha256: str) -> Path:
-        if not _SHA256.match(sha256):
-            raise ValueError(f"not a SHA-256 hex key: {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / blob_key(sha256)
 
     async def put(self, data: bytes) -> str:
         key = hashlib.sha256(data).hexdigest()
@@ -42,6 +55,14 @@ class FileBlobStore:
 
     async def exists(self, sha256: str) -> bool:
         return await asyncio.to_thread(self.path(sha256).is_file)
+
+    async def keys(self) -> AsyncIterator[str]:
+        """Every blob's key (temporary files and strays are skipped)."""
+        shards = await asyncio.to_thread(lambda: sorted(self.root.glob("??")))
+        for shard in shards:  # one of 256 at a time: a million blobs are never listed at once
+            for path in await asyncio.to_thread(lambda s=shard: sorted(s.glob("??/*"))):
+                if is_blob_key(path.name) and path == self.path(path.name):
+                    yield path.name
 
     def _read(self, sha256: str) -> bytes:
         try:
