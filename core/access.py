@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from core.document import Direction, Document
+from core.document import Direction, Document, ProcessingState
 
 
 class Role(StrEnum):
@@ -84,10 +84,25 @@ def organ_scope(user: User) -> str | None:
     return user.organ_id if user.role.agency_bound else None
 
 
+# A document reaches its recipients only once registered (and stays theirs if later recalled); before that
+# (received, held, rejected) it is still its sender's and deciding agency's business, its reasons included.
+SHARED_STATES = frozenset({ProcessingState.REGISTERED, ProcessingState.RECALLED})
+
+
 def may_see(user: User, doc: Document) -> bool:
-    """Province-wide roles see everything; a clerk or leader what their agency sent or receives."""
+    """Province-wide roles see everything; a clerk or leader what their agency may see (`agency_may_see`)."""
     scope = organ_scope(user)
-    return scope is None or str(doc.sender) == scope or any(str(r) == scope for r in doc.recipients)
+    return scope is None or agency_may_see(scope, doc)
+
+
+def agency_may_see(organ_id: str, doc: Document) -> bool:
+    """What the agency sent or decides on, always; what it receives, once released to it — never a recipient
+    reading the sender's held or rejected document."""
+    if not organ_id:
+        return False
+    if str(doc.sender) == organ_id or agency_may_act(organ_id, doc):
+        return True
+    return doc.state in SHARED_STATES and any(str(r) == organ_id for r in doc.recipients)
 
 
 def deciding_agencies(doc: Document) -> frozenset[str]:

@@ -19,6 +19,7 @@ from core.register_search import SearchFilters, SearchOrder, SearchRow, SortKey
 from core.status import StatusCode
 from core.urgency import Urgency
 from storage.repos.document_rows import fold
+from storage.repos.documents import visible_condition
 from storage.tables import agencies, document_recipients, documents, status_events
 
 t, tr, ts = documents, document_recipients, status_events
@@ -91,6 +92,8 @@ def conditions(f: SearchFilters) -> builtins.list[sa.ColumnElement[bool]]:
         if organ:  # two index lookups united (an OR across the tables would scan every document)
             sent = sa.select(t.c.id).where(t.c.sender == organ)
             conds.append(t.c.id.in_(sa.union(sent, sa.select(tr.c.document_id).where(tr.c.organ_id == organ))))
+    if f.scope:  # and only what that agency may see: another's held or rejected document is not (core.access)
+        conds.append(visible_condition(f.scope))
     if f.states:
         conds.append(t.c.state.in_([s.value for s in f.states]))
     if f.channel is not None:

@@ -86,7 +86,8 @@ def create_app(bridge: Any) -> FastAPI:
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[dict[str, Any]]:
         async with uow() as u:
-            docs = await u.documents.search(text=q, organ=organ_scope(user), state=state, limit=limit, offset=offset)
+            scope = organ_scope(user)
+            docs = await u.documents.search(text=q, visible_to=scope, state=state, limit=limit, offset=offset)
         return [document_summary(d) for d in docs]
 
     @app.get("/api/documents/{doc_id}", summary="Chi tiết văn bản: thông tin, bước kiểm tra, sổ, trạng thái")

@@ -9,7 +9,7 @@ from bridge.services import chat_held, notifications
 from bridge.services.deps import Deps
 from bridge.services.officials import repo
 from bridge.services.register_numbers import arrival_number
-from core.access import agency_may_act
+from core.access import agency_may_see
 from core.document import Book, Direction, Document, ProcessingState
 from core.held_receipt import STATE_LABELS
 from core.officials import Official, Role
@@ -54,7 +54,7 @@ async def status_text(deps: Deps, official: Official, query: str) -> str:
         found = await uow.documents.search(text=query, organ=organ, limit=10)
         if re.fullmatch(r"[0-9a-f]{32}", query) and (doc := await uow.documents.get(query)):
             found = [doc]  # an id copied from the dashboard still works; it is never shown
-        docs = [d for d in found if _concerns(d, organ)][:5]
+        docs = [d for d in found if agency_may_see(organ, d)][:5]
         blocks = [await _block(uow, d, organ) for d in docs]
     return "\n\n".join(blocks) if blocks else f"Không tìm thấy văn bản «{query}» của cơ quan bạn."
 
@@ -93,7 +93,3 @@ async def _block(uow, doc: Document, organ: str) -> str:  # type: ignore[no-unty
 
 def _trail(events: list) -> str:  # type: ignore[type-arg]
     return "Diễn biến: " + ("; ".join(f"{e.code.label} {format_short(e.at)}" for e in events) or "chưa có")
-
-
-def _concerns(doc: Document, organ: str) -> bool:
-    return str(doc.sender) == organ or organ in {str(o) for o in doc.recipients} or agency_may_act(organ, doc)

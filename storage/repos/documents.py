@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.access import SHARED_STATES
 from core.document import Direction, Document, ProcessingState
 from core.organ_id import OrganId
 from storage.repos._base import Repository
@@ -85,15 +86,19 @@ class DocumentRepository(Repository):
         limit: int = 50,
         offset: int = 0,
         decided_by: str | None = None,
+        visible_to: str | None = None,
     ) -> list[Document]:
         """Newest first. `text`: every word must occur in số/ký hiệu, trích yếu, type, place, signer, ids —
         ignoring case and diacritics. `organ`: sender or recipient. Dates bound received_at: from is
         inclusive, a datetime `date_to` exclusive, a date `date_to` includes that whole (Vietnam) day.
         `decided_by`: only documents that agency decides on (core.access.deciding_agencies): the outgoing
-        ones it sent, the incoming ones it receives."""
+        ones it sent, the incoming ones it receives. `visible_to`: only what that agency's users may see
+        (core.access.agency_may_see)."""
         conds = [*_filters(text, organ, state, date_from, date_to, direction)]
         if decided_by is not None:
             conds.append(_decided_by(decided_by))
+        if visible_to is not None:
+            conds.append(visible_condition(visible_to))
         q = sa.select(t).where(*conds)
         q = q.order_by(t.c.received_at.desc(), t.c.id).limit(limit).offset(offset)
         return await self._load(q)
@@ -169,6 +174,14 @@ def _decided_by(organ: str) -> sa.ColumnElement[bool]:
         sa.and_(t.c.direction == Direction.OUTGOING.value, t.c.sender == organ),
         sa.and_(t.c.direction == Direction.INCOMING.value, receives),
     )
+
+
+def visible_condition(organ: str) -> sa.ColumnElement[bool]:
+    """core.access.agency_may_see in SQL: what the agency sent or decides on, and what it receives once the
+    document has been released to it."""
+    as_recipient = sa.exists().where(tr.c.document_id == t.c.id, tr.c.organ_id == organ)
+    released = t.c.state.in_([s.value for s in SHARED_STATES])
+    return sa.or_(t.c.sender == organ, _decided_by(organ), sa.and_(released, as_recipient))
 
 
 _EARLIEST, _LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)

@@ -28,7 +28,7 @@ DECIDES = {
 }
 SEES = {  # everyone else who sees the document gets 403; those who do not see it get 404
     "own_a": {"admin", "giamsat", "vanthu_a", "lanhdao_a"},
-    "b_to_a": {"admin", "giamsat", "vanthu_a", "lanhdao_a", "vanthu_b"},
+    "b_to_a": {"admin", "giamsat", "vanthu_b"},  # held: not yet A's to read (core.access.agency_may_see)
     "own_b": {"admin", "giamsat", "vanthu_b"},
     "incoming_a": {"admin", "giamsat", "vanthu_a", "lanhdao_a"},
 }

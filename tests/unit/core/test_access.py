@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.access import Role, User, agency_may_act, deciding_agencies, may_act, may_see
-from core.document import Direction, Document
+from core.access import Role, User, agency_may_act, agency_may_see, deciding_agencies, may_act, may_see
+from core.document import Direction, Document, ProcessingState
 from core.inbound import Channel
 from core.organ_id import OrganId
 
@@ -31,12 +31,27 @@ def user(role: Role, organ: str = "", active: bool = True) -> User:
 
 def test_outgoing_is_decided_by_the_sender_only() -> None:
     d = doc(Direction.OUTGOING, A, B, C)
+    d.state = ProcessingState.REGISTERED
     assert deciding_agencies(d) == {A}
     for role in (Role.CLERK, Role.LEADER):
         assert may_act(user(role, A), d, admins_act=False)
         assert not may_act(user(role, B), d, admins_act=True)  # a recipient sees it but does not decide
         assert may_see(user(role, B), d)
         assert not may_see(user(role, "000.00.99.H61"), d)
+
+
+@pytest.mark.parametrize("state", list(ProcessingState))
+def test_a_recipient_sees_only_what_was_released_to_it(state: ProcessingState) -> None:
+    d = doc(Direction.OUTGOING, A, B)
+    d.state = state
+    released = state in (ProcessingState.REGISTERED, ProcessingState.RECALLED)
+    assert may_see(user(Role.CLERK, B), d) is released and agency_may_see(B, d) is released
+    assert may_see(user(Role.CLERK, A), d) and may_see(user(Role.MONITOR), d) and may_see(user(Role.ADMIN), d)
+    assert not agency_may_see("", d) and not agency_may_see(C, d)
+    incoming = doc(Direction.INCOMING, C, A)
+    incoming.state = state
+    assert agency_may_see(A, incoming)  # the receiving agency decides on an incoming one: always its own
+    assert agency_may_see(C, incoming)  # and a sender always reads what it sent
 
 
 def test_incoming_is_decided_by_the_receiving_agency() -> None:
