@@ -109,7 +109,22 @@ def tls_problems(s: Settings) -> list[str]:
         ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(t.tls_cert, t.tls_key)
     except (OSError, ssl.SSLError) as exc:
         return [f"Không khởi động: smtp_in.tls_cert/tls_key ({t.tls_cert}, {t.tls_key}) không dùng được: {exc}."]
+    if (ended := _expired(t.tls_cert)) is not None:
+        return [f"Không khởi động: chứng thư smtp_in.tls_cert ({t.tls_cert}) đã hết hạn từ {ended} (giờ Việt Nam)."]
     return []
+
+
+def _expired(cert_file: str) -> str | None:
+    """The server certificate's end of validity, shown in Vietnam time, if it is already past."""
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+
+    from core.vn_time import format_time
+
+    cert = x509.load_pem_x509_certificate(Path(cert_file).read_bytes())  # loadable: load_cert_chain read it
+    end = cert.not_valid_after_utc
+    return format_time(end) if end <= datetime.now(UTC) else None
 
 
 def _loopback(host: str) -> bool:

@@ -87,7 +87,8 @@ def start_mailboxes(bridge: Bridge, intake: MailIntake, tg: asyncio.TaskGroup, s
 async def run(
     settings: Settings, stop: asyncio.Event | None = None, *, ready: asyncio.Event | None = None, clock: Any = None
 ) -> None:
-    from mail.smtp_server import SmtpEdge, start_smtp
+    from bridge.smtp_listeners import start_listeners, stop_listeners
+    from mail.smtp_server import SmtpEdge
 
     await refuse_unsafe(settings)  # production safeguards and free ports, before anything starts
     stop = stop or asyncio.Event()
@@ -102,10 +103,8 @@ async def run(
     configure_held(bridge.deps, settings)
     intake = MailIntake(bridge)
     async with simulator(settings), asyncio.TaskGroup() as tg:
-        smtp = None
-        if settings.smtp_in.enabled:
-            edge = SmtpEdge(intake, accepts_recipient=intake.accepts_recipient, max_size=settings.smtp_in.max_size)
-            smtp = await start_smtp(edge, settings.smtp_in.host, settings.smtp_in.port)
+        edge = SmtpEdge(intake, accepts_recipient=intake.accepts_recipient, max_size=settings.smtp_in.max_size)
+        smtp = await start_listeners(edge, settings.smtp_in) if settings.smtp_in.enabled else []
         for worker in bridge.workers():
             tg.create_task(worker.run(stop))
         tg.create_task(poll_axis(bridge, stop))
@@ -124,7 +123,5 @@ async def run(
         if ready:
             ready.set()
         await stop.wait()
-        if smtp:
-            smtp.close()
-            await smtp.wait_closed()
+        await stop_listeners(smtp, edge)
     await bridge.close()

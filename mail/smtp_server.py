@@ -118,11 +118,15 @@ async def start_smtp(
     *,
     tls_context: ssl.SSLContext | None = None,
     require_starttls: bool = False,
+    implicit_tls: ssl.SSLContext | None = None,
     hostname: str | None = None,
     idle_timeout: float = 300,
 ) -> asyncio.Server:
-    """Listen in the running loop. `tls_context` enables STARTTLS; port 0 picks a free port
-    (read it from `server.sockets[0].getsockname()[1]`). Stop with `stop_smtp`."""
+    """Listen in the running loop. `tls_context` enables STARTTLS (`require_starttls`: MAIL before it gets 530);
+    `implicit_tls` makes every connection TLS from its first byte (SMTPS), with no STARTTLS to offer.
+    Port 0 picks a free port (read it from `server.sockets[0].getsockname()[1]`). Stop with `stop_smtp`."""
+    if implicit_tls is not None:
+        tls_context, require_starttls = None, False
     loop = asyncio.get_running_loop()
     name = hostname or (host if host not in {"", "0.0.0.0", "::"} else "localhost")
 
@@ -139,7 +143,7 @@ async def start_smtp(
             loop=loop,
         )
 
-    return await loop.create_server(session, host, port)
+    return await loop.create_server(session, host, port, ssl=implicit_tls)
 
 
 async def stop_smtp(server: asyncio.Server, edge: SmtpEdge) -> None:
