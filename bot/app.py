@@ -1,7 +1,8 @@
 """The chatbot: a python-telegram-bot Application started and stopped by the service (never run_polling).
 
-Polling mode for one process; webhook mode when updates arrive through the HTTP API (`feed`). Handlers are
-thin: they turn an update into one Desk call and render its Answer."""
+Polling mode: every process starts the application (to send), only the leader polls (`poll`); webhook mode
+when updates arrive through the HTTP API (`feed`). Handlers are thin: they turn an
+update into one Desk call and render its Answer."""
 
 from __future__ import annotations
 
@@ -92,16 +93,38 @@ class ChatBot:
         if self.config.mode == "webhook":
             if self.config.webhook_url:
                 await self.app.bot.set_webhook(self.config.webhook_url, secret_token=self.config.webhook_secret or None)
-        else:
-            assert self.app.updater is not None
-            timeout = max(0, round(self.config.poll_timeout))
-            await self.app.updater.start_polling(poll_interval=0.0, timeout=timeout, bootstrap_retries=-1)
         self.ready.set()
         log.info("chatbot started (%s)", self.config.mode)
 
-    async def close(self) -> None:
+    async def poll(self, stop: asyncio.Event) -> None:
+        """Polling mode: take updates (getUpdates) until `stop` or cancellation, once `run` has started the
+        application. Only one process of an installation may poll (the holder of the bridge's leader lease):
+        Telegram answers a second concurrent getUpdates with 409 Conflict."""
+        started = asyncio.create_task(self.ready.wait())
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait([started, stopped], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            started.cancel()
+            stopped.cancel()
+        updater = self.app.updater
+        if stop.is_set() or updater is None or self.config.mode != "polling":
+            return
+        timeout = max(0, round(self.config.poll_timeout))
+        await updater.start_polling(poll_interval=0.0, timeout=timeout, bootstrap_retries=-1)
+        log.info("chatbot polling for updates")
+        try:
+            await stop.wait()
+        finally:
+            await self._stop_polling()
+
+    async def _stop_polling(self) -> None:
         if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+            with contextlib.suppress(RuntimeError):  # stopped meanwhile by `close` (or `poll`): not running
+                await self.app.updater.stop()
+
+    async def close(self) -> None:
+        await self._stop_polling()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()

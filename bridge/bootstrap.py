@@ -38,6 +38,7 @@ class Bridge:
     pool: AnalysisPool | None = None  # processes for PDF analysis and signature validation
     addresses: RecipientAddresses | None = None  # what SMTP RCPT accepts, kept in memory
     writer: receive.IntakeWriter | None = None  # group commit of accepted mail
+    leader: bool = False  # this process holds the leader lease (bridge.service.run_leader_loops)
 
     def intake_writer(self) -> receive.IntakeWriter:
         if self.writer is None:

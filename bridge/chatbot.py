@@ -1,5 +1,6 @@
 """Wiring of the chatbot into a running bridge: the PTB application, the notifier, and the loops that queue
-notifications (registration sweep), escalations and digests. Called from bridge.service."""
+notifications (registration sweep), escalations and digests. Called from bridge.service; the loops run in the
+leader only."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
+from bridge.leadership import Body
 from bridge.services import notifications
 from bridge.services.chat import COMMANDS, ChatDesk
 
@@ -43,17 +46,25 @@ def build_chatbot(bridge: Any) -> Any:
     return chatbot
 
 
-def start_chatbot(bridge: Any, tg: asyncio.TaskGroup, stop: asyncio.Event) -> None:
+def start_chatbot(bridge: Any, tg: asyncio.TaskGroup, stop: asyncio.Event) -> list[Body]:
+    """Start the bot application in this process (every process sends notifications; webhook mode takes
+    updates everywhere) and return the loops only the leader runs: long polling, the registration sweep,
+    escalations and digests (bridge.service runs them under the leader lease)."""
     chatbot = build_chatbot(bridge)
     if chatbot is None:
-        return
+        return []
     cfg = bridge.settings.bot
     tg.create_task(chatbot.run(stop), name="chatbot")
-    tg.create_task(_every(cfg.sweep_interval, stop, lambda: _sweep(bridge)), name="chatbot:sweep")
     after = timedelta(minutes=cfg.escalate_after_minutes)
     escalate = lambda: notifications.sweep_escalations(bridge.deps, after)  # noqa: E731
-    tg.create_task(_every(max(1.0, cfg.sweep_interval), stop, escalate), name="chatbot:escalate")
-    tg.create_task(_digests(bridge, stop), name="chatbot:digest")
+    loops: list[Body] = [
+        partial(_every, cfg.sweep_interval, lambda: _sweep(bridge)),
+        partial(_every, max(1.0, cfg.sweep_interval), escalate),
+        partial(_digests, bridge),
+    ]
+    if cfg.mode == "polling":
+        loops.append(chatbot.poll)
+    return loops
 
 
 async def _sweep(bridge: Any) -> int:
@@ -63,7 +74,7 @@ async def _sweep(bridge: Any) -> int:
     return queued
 
 
-async def _every(interval: float, stop: asyncio.Event, work: Callable[[], Awaitable[Any]]) -> None:
+async def _every(interval: float, work: Callable[[], Awaitable[Any]], stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await work()

@@ -7,12 +7,15 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from bridge.bootstrap import Bridge, MailIntake, build, import_directory
 from bridge.chatbot import start_chatbot
 from bridge.held_loop import run_held_loop
+from bridge.leadership import Body, run_as_leader
 from bridge.mailboxes import MailboxHealth, mailbox_configs, mailbox_health, run_mailbox
+from bridge.outbox_pruning import run_outbox_pruning
 from bridge.profiles import refuse_unsafe
 from bridge.services.axis_intake import poll_axis_inbox
 from bridge.services.deliveries import configure_deliveries
@@ -20,6 +23,7 @@ from bridge.services.held import configure_held
 from bridge.settings import Settings
 
 log = logging.getLogger(__name__)
+LEADER = "edoc-bridge:leader"  # the lease of the once-per-installation loops (one connection for all of them)
 
 
 async def poll_axis(bridge: Bridge, stop: asyncio.Event) -> None:
@@ -31,6 +35,23 @@ async def poll_axis(bridge: Bridge, stop: asyncio.Event) -> None:
             log.exception("axis poll failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), bridge.settings.axis.poll_interval)
+
+
+def run_leader_loops(bridge: Bridge, loops: list[Body], stop: asyncio.Event) -> Any:
+    """The loops only one process of an installation runs, under the leader lease (bridge.leadership)."""
+
+    async def all_loops(stop: asyncio.Event) -> None:
+        async with asyncio.TaskGroup() as tg:
+            for loop in loops:
+                tg.create_task(loop(stop))
+
+    def told(leader: bool) -> None:
+        bridge.leader = leader  # for /healthz and the logs of a cluster
+
+    cfg = bridge.settings.cluster
+    return run_as_leader(
+        bridge.engine, LEADER, all_loops, stop, retry_every=cfg.lease_retry, check_every=cfg.lease_check, on_change=told
+    )
 
 
 @contextlib.asynccontextmanager
@@ -107,9 +128,13 @@ async def run(
         smtp = await start_listeners(edge, settings.smtp_in) if settings.smtp_in.enabled else []
         for worker in bridge.workers():
             tg.create_task(worker.run(stop))
-        tg.create_task(poll_axis(bridge, stop))
-        tg.create_task(run_held_loop(bridge, stop), name="held:reminders")
-        start_chatbot(bridge, tg, stop)
+        leader_loops: list[Body] = [
+            partial(poll_axis, bridge),
+            partial(run_held_loop, bridge),
+            partial(run_outbox_pruning, bridge),
+            *start_chatbot(bridge, tg, stop),
+        ]
+        tg.create_task(run_leader_loops(bridge, leader_loops, stop), name="leader")
         start_mailboxes(bridge, intake, tg, stop)
         if settings.api.enabled:
             tg.create_task(serve_api(bridge, stop))

@@ -120,6 +120,8 @@ class Outbox(Section):
     lease: Positive
     heartbeat: Positive
     relay_notice_after_minutes: Seconds
+    keep_done_days: Seconds  # 0 = never prune
+    prune_interval: Positive
 
 
 class Checks(Section):
@@ -185,6 +187,13 @@ class Imap(Section):
     lease_check: Positive
     alert_after: Annotated[int, Field(ge=1)]
     mailboxes: list[ImapMailbox]
+
+
+class Cluster(Section):
+    """Several bridge processes on one PostgreSQL: the leader lease of the once-per-installation loops."""
+
+    lease_retry: Positive
+    lease_check: Positive
 
 
 class Bot(Section):
@@ -253,6 +262,7 @@ class Settings(BaseSettings):
     deliveries: Deliveries
     held: Held
     imap: Imap
+    cluster: Cluster
     security: Security
     report: Report
 

@@ -18,7 +18,7 @@ from core.ports import Clock
 from storage.access import Audit, AuditRepository
 from storage.records import OutboxJob, OutboxState, OutboxStats
 from storage.repos._base import utc_now
-from storage.repos.outbox import outbox_job
+from storage.repos.outbox import OutboxRepository, outbox_job
 from storage.tables import outbox as t
 
 TODO, DOING, DEAD = OutboxState.TODO.value, OutboxState.DOING.value, OutboxState.DEAD.value
@@ -185,11 +185,12 @@ class OutboxQueue:
             return None
         return max(min(pending) - self._now(), timedelta(0))
 
-    async def prune(self, done_before: datetime) -> int:
-        """Delete done jobs last touched before `done_before`; returns how many."""
-        q = sa.delete(t).where(t.c.state == OutboxState.DONE.value, t.c.updated_at < done_before)
+    async def prune(self, done_before: datetime, limit: int = 1000) -> int:
+        """Delete up to `limit` done jobs last touched before `done_before` (storage.repos.outbox.prune), in its own
+        transaction; returns how many. The service prunes through the unit of work, audited
+        (bridge.services.outbox_retention)."""
         async with self._engine.begin() as conn:
-            return (await conn.execute(q)).rowcount
+            return await OutboxRepository(conn, self._now).prune(done_before, limit)
 
 
 def _kinds(kinds: Collection[str] | None) -> list[sa.ColumnElement[bool]]:

@@ -118,6 +118,14 @@ class OutboxRepository(Repository):
         """Dead letter: kept for a person to look at and requeue."""
         return await self._finish(job_id, worker_id, state=OutboxState.DEAD, last_error=error)
 
+    async def prune(self, done_before: datetime, limit: int) -> int:
+        """Delete up to `limit` done jobs last touched (finished) before `done_before`, oldest first; returns how
+        many. Only done ones: jobs to do, running or dead (still owed, or waiting for a person) stay."""
+        done = OutboxState.DONE.value
+        old = sa.select(t.c.id).where(t.c.state == done, t.c.updated_at < done_before).order_by(t.c.id).limit(limit)
+        q = sa.delete(t).where(t.c.id.in_(old.scalar_subquery()), t.c.state == done)
+        return (await self._conn.execute(q)).rowcount
+
     async def _finish(self, job_id: int, worker_id: str | None, state: OutboxState, **values: Any) -> bool:
         q = sa.update(t).where(t.c.id == job_id)
         q = q.values(state=state.value, locked_by=None, locked_until=None, updated_at=self._now(), **values)
