@@ -274,12 +274,15 @@ def parsed_once(parse: Callable[[bytes], InboundMessage], keep: int = 4) -> Call
     return parse_message
 
 
-async def import_directory(bridge: Bridge, path: str | Path, actor: str = "cli") -> int:
+async def import_directory(bridge: Bridge, path: str | Path, actor: str = "cli", source: str = "") -> int:
+    """Upsert every agency of a directory file, audited in the same transaction (`source`: the name the
+    file is known by, e.g. an upload's, else its path)."""
     agencies = load_directory(path)
     async with bridge.deps.uow() as uow:
         for agency in agencies:
             await uow.agencies.upsert(agency)
-        await bridge.deps.audit.record_in(uow.audit, actor, "agencies.import", str(path), count=len(agencies))
+        target = source or str(path)
+        await bridge.deps.audit.record_in(uow.audit, actor, "agency.import", target, count=len(agencies))
         await uow.commit()
     if bridge.addresses is not None:
         bridge.addresses.invalidate()

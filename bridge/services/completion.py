@@ -48,6 +48,9 @@ FIELD_LABELS = {
 }
 
 
+AUDITED_CHANNELS = frozenset({"dashboard", "chatbot"})  # people with accounts; a sender's mail reply is evidence
+
+
 class CompletionOutcome(StrEnum):
     REGISTERED = "registered"  # complete and every check passed: relayed like any accepted document
     HELD = "held"  # still held (something is still missing or a check holds it): a new receipt says what
@@ -62,7 +65,7 @@ class Completion:
     text: str  # the sender's own text (quotes removed): its `Key: value` lines are read
     pdf: tuple[str, bytes] | None = None  # a corrected main document
     actor: str = ""  # who completed it (address, official, dashboard user)
-    channel: str = "mail"  # mail | bot | dashboard
+    channel: str = "mail"  # mail | chatbot | dashboard
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,12 @@ async def _record(
         if outcome is None:
             message = "Văn bản vừa được tiếp nhận theo cách khác; phần bổ sung không được ghi nhận."
             return CompletionResult(CompletionOutcome.NOT_HELD, doc, message)  # rolled back
+        if completion.channel in AUDITED_CHANNELS:  # a user's or an official's action: audited with the change
+            await deps.audit.record_in(
+                uow.audit, completion.actor, "document.complete", doc_id, channel=completion.channel,
+                fields=[FIELD_LABELS.get(f, f) for f in fields], file=completion.pdf[0] if completion.pdf else "",
+                outcome=outcome.value,
+            )  # fmt: skip
         if finish is not None:
             await finish(uow)
         await uow.commit()

@@ -103,10 +103,9 @@ def router(bridge: Any) -> APIRouter:
             path = Path(folder) / "danh-ba.toml"
             path.write_bytes(data)
             try:
-                count = await import_directory(bridge, path)
+                count = await import_directory(bridge, path, actor=user.username, source=file.filename or "")
             except (DirectoryError, ValueError, UnicodeDecodeError) as exc:
                 return back(request, "/web/admin/agencies", f"Không nhập được danh bạ: {exc}", error=True)
-        await audit().record(user.username, "agency.import", file.filename or "", count=count)
         return back(request, "/web/admin/agencies", f"Đã nhập {count} cơ quan.")
 
     @r.get("/officials")

@@ -11,7 +11,6 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from bridge.api.auth import check_csrf, may_act_here
-from bridge.api.monitoring import bridge_access
 from bridge.services.completion import FIELD_LABELS as COMPLETION_FIELDS
 from bridge.services.completion import Completion, CompletionOutcome, complete_held
 from bridge.web.common import PageUser, back, render
@@ -115,12 +114,7 @@ def router(bridge: Any) -> APIRouter:
         done = await complete_held(
             bridge.deps, doc_id, Completion(lines, upload, actor=user.username, channel="dashboard")
         )
-        bridge.wake.set()
-        if done.outcome not in (CompletionOutcome.NOTHING, CompletionOutcome.NOT_HELD, CompletionOutcome.WAITING):
-            fields = [ln.split(":", 1)[0].strip() for ln in lines.splitlines() if ":" in ln]
-            await bridge_access(bridge).audit.record(
-                user.username, "document.complete", doc_id, fields=fields, file=upload[0] if upload else ""
-            )
+        bridge.wake.set()  # the completion and its audit entry were committed together (completion)
         failed = done.outcome in (CompletionOutcome.NOTHING, CompletionOutcome.NOT_HELD, CompletionOutcome.WAITING)
         return back(request, f"/web/documents/{doc_id}", done.message, error=failed)
 

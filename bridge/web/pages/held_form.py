@@ -10,7 +10,6 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from bridge.api.auth import acting_on, check_csrf
-from bridge.api.monitoring import bridge_access
 from bridge.services.completion import CompletionOutcome
 from bridge.services.held_form import LABELS, held_form, submit_held_form
 from bridge.web.common import PageUser, back, render
@@ -58,8 +57,7 @@ def router(bridge: Any) -> APIRouter:
             upload = (pdf.filename, data)
         values = {"code": code, "issued_date": issued_date, "type_name": type_name, "subject": subject}
         result = await submit_held_form(bridge.deps, doc_id, values, recipients or [], upload, user.username)
-        bridge.wake.set()
-        await bridge_access(bridge).audit.record(user.username, "document.complete", doc_id, outcome=result.outcome)
+        bridge.wake.set()  # the completion and its audit entry were committed together (completion)
         failed = result.outcome is not CompletionOutcome.REGISTERED
         if result.outcome in (CompletionOutcome.REGISTERED, CompletionOutcome.REJECTED, CompletionOutcome.NOT_HELD):
             return back(request, "/web/held", result.message, error=failed)
