@@ -328,6 +328,10 @@ def access_for(settings: Settings, engine: Any, clock: Any, audit: Any = None) -
     return Access(audit.store, audit, Accounts(audit.store, audit, clock, policy, ttl))
 
 
+def audit_head_path(settings: Settings) -> Path:
+    return Path(settings.security.audit_head_file or Path(settings.blob_dir).parent / "audit-head.json")
+
+
 def audit_log(settings: Settings, engine: Any, clock: Any) -> Any:
     """The keyed audit chain over the access store, its head also written to `security.audit_head_file`."""
     from bridge.services.audit import AuditLog
@@ -336,7 +340,7 @@ def audit_log(settings: Settings, engine: Any, clock: Any) -> Any:
 
     sec = settings.security
     store = AccessStore(engine)
-    head = AuditHeadFile(sec.audit_head_file or Path(settings.blob_dir).parent / "audit-head.json")
+    head = AuditHeadFile(audit_head_path(settings))
     log = AuditLog(store, clock, sec.audit_key.get_secret_value().encode(), head)
     store.on_commit = log.committed
     return log

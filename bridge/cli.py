@@ -286,10 +286,12 @@ def officials_add(
     typer.echo(f"Cán bộ gửi cho chatbot: /start {made.code}")
 
 
+from bridge.cli_backup import backup_app  # noqa: E402
 from bridge.cli_users import audit_app, users_app  # noqa: E402  (next to the other command groups)
 
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
+app.add_typer(backup_app, name="backup")
 
 
 def _with_bridge(config: Path | None, action):  # type: ignore[no-untyped-def]

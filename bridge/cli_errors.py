@@ -29,7 +29,11 @@ def run(command: Any, args: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if args is None else args)
     debug = "--debug" in argv
     try:
-        command.main(args=argv, prog_name="edoc-bridge", standalone_mode=False)
+        # without standalone mode click RETURNS the code of a `raise typer.Exit(n)` (e.g. `audit verify` finding
+        # tampering) instead of raising it; commands themselves return None
+        code = command.main(args=argv, prog_name="edoc-bridge", standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
