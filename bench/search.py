@@ -34,8 +34,9 @@ from core.organ_id import OrganId  # noqa: E402
 from core.register_search import SearchFilters, SearchOrder, SortKey  # noqa: E402
 from core.urgency import Urgency  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
-from storage.repos.document_rows import document_row, recipient_rows  # noqa: E402
-from storage.tables import agencies, document_recipients, documents, status_events  # noqa: E402
+from storage.repos.document_rows import document_row, recipient_rows, search_text  # noqa: E402
+from storage.search_index import refresh_open_due, word_rows  # noqa: E402
+from storage.tables import agencies, document_recipients, document_words, documents, status_events  # noqa: E402
 from storage.uow import SqlUnitOfWork  # noqa: E402
 from tests.fixtures import databases  # noqa: E402
 
@@ -91,9 +92,11 @@ async def fill(url: str, n: int) -> None:
         async with engine.begin() as conn:
             await conn.execute(sa.insert(documents), [document_row(d) for d in docs])
             await conn.execute(sa.insert(document_recipients), [r for d in docs for r in recipient_rows(d)])
+            await conn.execute(sa.insert(document_words), [w for d in docs for w in word_rows(d.id, search_text(d))])
             statuses = [s for d in docs for s in status_rows(d, rnd)]
             if statuses:
                 await conn.execute(sa.insert(status_events), statuses)
+            await refresh_open_due(conn, [d.id for d in docs])  # what the repositories do on each write
     async with engine.begin() as conn:
         await conn.execute(sa.text("ANALYZE"))
     await engine.dispose()

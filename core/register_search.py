@@ -24,7 +24,7 @@ class SortKey(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SearchFilters:
-    text: str = ""  # every word must occur (case and diacritics ignored)
+    text: str = ""  # each word must start a word of the document (case and diacritics ignored)
     scope: str | None = None  # the agency a clerk or leader is limited to (sender or recipient)
     organ: str | None = None  # an agency chosen in the form (sender or recipient)
     states: tuple[ProcessingState, ...] = ()

@@ -16,28 +16,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.document import Direction, ProcessingState
 from core.inbound import Channel
 from core.register_search import SearchFilters, SearchOrder, SearchRow, SortKey
-from core.status import StatusCode
 from core.urgency import Urgency
 from storage.repos.document_rows import fold
 from storage.repos.documents import visible_condition
+from storage.search_index import starting_with, words
 from storage.tables import agencies, document_recipients, documents, status_events
 
 t, tr, ts = documents, document_recipients, status_events
 VIETNAM = timezone(timedelta(hours=7))  # UTC+7 all year: a bare date in a filter is a Vietnam day
-FINISHED = (StatusCode.DONE.value, StatusCode.REJECTED.value)
 
 INDEXES = (
     sa.Index("ix_documents_state_received_at", t.c.state, t.c.received_at),
     sa.Index("ix_documents_sender_received_at", t.c.sender, t.c.received_at),
     sa.Index("ix_documents_channel_received_at", t.c.channel, t.c.received_at),
     sa.Index("ix_documents_direction_received_at", t.c.direction, t.c.received_at),
-    sa.Index("ix_documents_type_name", t.c.type_name),
-    sa.Index("ix_documents_urgency", t.c.urgency),
     sa.Index("ix_documents_due_date", t.c.due_date),
     sa.Index("ix_document_recipients_organ_id_document_id", tr.c.organ_id, tr.c.document_id),
     sa.Index("ix_documents_received_at_id", t.c.received_at, t.c.id),
     sa.Index("ix_documents_subject", t.c.subject),
     sa.Index("ix_status_events_code_document_id", ts.c.code, ts.c.document_id),
+    sa.Index("ix_documents_open_due_received_at", t.c.open_due, t.c.received_at),  # console_0002
+    sa.Index("ix_documents_type_name_received_at", t.c.type_name, t.c.received_at),
+    sa.Index("ix_documents_urgency_received_at", t.c.urgency, t.c.received_at),
 )
 
 _ORDER: dict[SortKey, Sequence[sa.ColumnElement[Any]]] = {
@@ -86,8 +86,8 @@ class RegisterSearch:
 
 def conditions(f: SearchFilters) -> builtins.list[sa.ColumnElement[bool]]:
     conds: builtins.list[sa.ColumnElement[bool]] = []
-    for word in fold(f.text).split():
-        conds.append(t.c.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+    for word in words(fold(f.text)):  # each one starts a word of the document: index ranges, no scan
+        conds.append(t.c.id.in_(starting_with(word)))
     for organ in (f.scope, f.organ):
         if organ:  # two index lookups united (an OR across the tables would scan every document)
             sent = sa.select(t.c.id).where(t.c.sender == organ)
@@ -108,31 +108,14 @@ def conditions(f: SearchFilters) -> builtins.list[sa.ColumnElement[bool]]:
         conds.append(t.c.received_at < _start_of(min(f.date_to, date(9998, 12, 31)) + timedelta(days=1)))
     if f.urgency is not None:
         conds.append(t.c.urgency == int(f.urgency))
-    if f.overdue and f.today is not None:
-        conds.append(t.c.id.in_(_overdue(f.today)))
+    if f.overdue and f.today is not None:  # open_due: kept by storage/search_index.py
+        conds.append(t.c.open_due < f.today)
     return conds
-
-
-def _overdue(today: date) -> sa.Select[Any]:
-    """Registered documents past their deadline with a recipient that neither finished (06) nor refused (02):
-    one uncorrelated set, computed once per query from the due-date index."""
-    d, r = t.alias("d"), tr.alias("r")
-    finished = sa.exists().where(ts.c.document_id == r.c.document_id, ts.c.organ_id == r.c.organ_id,
-                                 ts.c.code.in_(FINISHED))  # fmt: skip
-    return (
-        sa.select(r.c.document_id)
-        .join(d, d.c.id == r.c.document_id)
-        .where(d.c.due_date < today, d.c.state == ProcessingState.REGISTERED.value, ~finished)
-    )
 
 
 def _start_of(day: date) -> datetime:
     """Vietnam midnight; days before 1900 count from 1900 (year 1 at UTC+7 would not convert to UTC)."""
     return datetime.combine(max(day, date(1900, 1, 1)), time.min, VIETNAM)
-
-
-def _escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _row(r: Any, recipients: builtins.list[str]) -> SearchRow:

@@ -144,6 +144,9 @@ documents = sa.Table(
     # Document.document_id (the edXML id, given or derived) and a diacritic-free text for search.
     _text("document_key"),
     _text("search_text"),
+    # The deadline while the document is registered and a recipient has neither finished (06) nor refused (02);
+    # NULL otherwise. Kept by storage/search_index.py so "overdue" is one index range (migration console_0002).
+    sa.Column("open_due", sa.Date(), nullable=True),
     sa.Index(None, "state"),
     sa.Index(None, "sender"),
     sa.Index(None, "code_number", "code_notation"),
@@ -159,6 +162,16 @@ document_recipients = sa.Table(
     _col("position", sa.SmallInteger(), primary_key=True, autoincrement=False),
     _col("organ_id", sa.String(20)),
     sa.Index(None, "organ_id"),
+)
+
+# Each word of a document's folded search text (storage/search_index.py): a keyword is a prefix range on
+# this index instead of a LIKE over every document. Byte order ("C") so that range is exact on PostgreSQL too.
+document_words = sa.Table(
+    "document_words",
+    metadata,
+    _col("word", sa.String(64).with_variant(sa.String(64, collation="C"), "postgresql"), primary_key=True),
+    _col("document_id", sa.String(), sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index(None, "document_id"),
 )
 
 attachments = sa.Table(

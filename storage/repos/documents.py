@@ -14,7 +14,15 @@ from core.access import SHARED_STATES
 from core.document import Direction, Document, ProcessingState
 from core.organ_id import OrganId
 from storage.repos._base import Repository
-from storage.repos.document_rows import attachment_rows, document_from, document_row, fold, recipient_rows
+from storage.repos.document_rows import (
+    attachment_rows,
+    document_from,
+    document_row,
+    fold,
+    recipient_rows,
+    search_text,
+)
+from storage.search_index import refresh_open_due, write_words
 from storage.tables import attachments as ta
 from storage.tables import document_recipients as tr
 from storage.tables import documents as t
@@ -121,6 +129,8 @@ class DocumentRepository(Repository):
             await self._conn.execute(sa.insert(tr), recipient_rows(doc))
         if doc.attachments:
             await self._conn.execute(sa.insert(ta), attachment_rows(doc))
+        await write_words(self._conn, doc.id, search_text(doc))
+        await refresh_open_due(self._conn, [doc.id])
 
     async def _first(self, q: sa.Select[Any]) -> Document | None:
         docs = await self._load(q.limit(1))

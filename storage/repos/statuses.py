@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from core.organ_id import OrganId
 from core.status import StatusCode, StatusEvent, StatusHistory
 from storage.repos._base import Repository
+from storage.search_index import FINISHED, refresh_open_due
 from storage.tables import documents as td
 from storage.tables import status_events as t
 
@@ -34,7 +35,10 @@ class StatusRepository(Repository):
             "description": event.description,
             "source": source,
         }
-        return int((await self._conn.execute(sa.insert(t).values(values).returning(t.c.id))).scalar_one())
+        event_id = int((await self._conn.execute(sa.insert(t).values(values).returning(t.c.id))).scalar_one())
+        if event.code.value in FINISHED:
+            await refresh_open_due(self._conn, [document_id])
+        return event_id
 
     async def apply(self, document_id: str, organ_id: OrganId | str, event: StatusEvent, source: str = "") -> bool:
         """Check the transition against the stored history and record it. False for an idempotent repeat;
