@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bridge.mailbox_pause import halted_when_paused, is_paused
 from bridge.settings import Imap
 from mail.imap_poller import ImapSink, MailboxConfig, MailboxPoller
 from storage.locks import Lease, leader_lock
@@ -56,6 +57,7 @@ class MailboxHealth:
     name: str
     owner_organ: str
     leader: bool = False  # this process holds the mailbox's lease and polls it
+    paused: bool = False  # paused by an administrator: not polled
     poller: MailboxPoller | None = field(default=None, repr=False)
     lease_checked_at: datetime | None = None
 
@@ -68,6 +70,7 @@ class MailboxHealth:
             "name": self.name,
             "owner_organ": self.owner_organ,
             "leader": self.leader,
+            "paused": self.paused,
             "healthy": healthy,
             "connected": bool(p and p.connected),
             "last_success": p.last_success.isoformat() if p and p.last_success else None,
@@ -87,6 +90,9 @@ async def run_mailbox(
     """Poll `config` whenever this process holds its lease, until `stop`."""
     while not stop.is_set():
         try:
+            health.paused = await is_paused(engine, config.name)  # paused: not polled (bridge/mailbox_pause.py)
+            if health.paused:
+                raise _Paused
             async with leader_lock(engine, f"imap:{config.name}", check_every=settings.lease_check) as lease:
                 health.leader, health.lease_checked_at = bool(lease), datetime.now(UTC)
                 if lease:
@@ -94,7 +100,10 @@ async def run_mailbox(
                     health.poller = MailboxPoller(
                         config, _StoreToTheEnd(sink), idle=settings.idle, poll_interval=settings.poll_interval
                     )
-                    await _poll_while_held(health.poller, lease, stop)
+                    async with halted_when_paused(engine, config.name, stop, settings.lease_check) as halt:
+                        await _poll_while_held(health.poller, lease, halt)
+        except _Paused:
+            pass
         except Exception:  # the database may be briefly away: try for the lease again later
             log.exception("mailbox %s: lease failed", config.name)
         finally:
@@ -117,6 +126,10 @@ async def _poll_while_held(poller: MailboxPoller, lease: Lease, stop: asyncio.Ev
         log.warning("mailbox %s: lease lost, polling stopped; trying for the lease again", poller.config.name)
     elif not polling.cancelled():
         polling.result()  # re-raise whatever ended the poller
+
+
+class _Paused(Exception):
+    """The mailbox is paused: skip this round."""
 
 
 class _StoreToTheEnd:

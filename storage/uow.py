@@ -13,6 +13,7 @@ from core.ports import Clock
 from storage.access import AuditRepository
 from storage.deliveries import DeliveryRepository
 from storage.officials import OfficialRepository
+from storage.operations import AvailabilityRepository, MailboxPauseRepository
 from storage.reply_tokens import HeldTokenRepository
 from storage.repos._base import utc_now
 from storage.repos.agencies import AgencyRepository
@@ -50,6 +51,8 @@ class SqlUnitOfWork:
     officials: OfficialRepository
     held_tokens: HeldTokenRepository
     search: RegisterSearch
+    mailbox_pauses: MailboxPauseRepository
+    availability: AvailabilityRepository
     audit: AuditRepository  # the audit chain, written in the same transaction as the action it records
 
     def __init__(
@@ -89,6 +92,8 @@ class SqlUnitOfWork:
         self.officials = OfficialRepository(conn, self._now)
         self.held_tokens = HeldTokenRepository(conn, self._now)
         self.search = RegisterSearch(conn)
+        self.mailbox_pauses = MailboxPauseRepository(conn, self._now)
+        self.availability = AvailabilityRepository(conn, self._now)
         self.audit = AuditRepository(conn)
         return self
 

@@ -1,5 +1,5 @@
 """Administration pages: the agency directory (list, add, edit, import), chatbot officials (list, new link code,
-unlink) and the polled mailboxes (list, health). Admins change, the monitor reads; every change is audited
+unlink); the polled mailboxes are in admin_mailboxes.py. Admins change, the monitor reads; every change is audited
 (bridge.services.admin, the same use cases as the CLI)."""
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from fastapi.responses import HTMLResponse, Response
 from bridge.api.auth import check_csrf
 from bridge.api.monitoring import bridge_access
 from bridge.directory import DirectoryError
-from bridge.mailboxes import mailbox_views
-from bridge.reports.dashboard import pollers_health
 from bridge.services import admin
 from bridge.web.common import PageUser, back, render
 from core.access import Role, User
@@ -24,12 +22,12 @@ from core.access import Role, User
 MAX_DIRECTORY = 2 * 1024 * 1024
 
 
-def _reader(user: User) -> None:
+def reader(user: User) -> None:
     if user.role not in (Role.ADMIN, Role.MONITOR):
         raise HTTPException(403, "Chỉ quản trị và giám sát xem trang quản trị")
 
 
-def _admin(request: Request, user: User, csrf: str) -> None:
+def changer(request: Request, user: User, csrf: str) -> None:
     check_csrf(request, csrf)
     if user.role is not Role.ADMIN:
         raise HTTPException(403, "Chỉ quản trị được thay đổi")
@@ -44,19 +42,19 @@ def router(bridge: Any) -> APIRouter:
 
     @r.get("")
     async def index(request: Request, user: PageUser) -> HTMLResponse:
-        _reader(user)
+        reader(user)
         return render(request, "admin_index.html", "Quản trị")
 
     @r.get("/agencies")
     async def agencies(request: Request, user: PageUser) -> HTMLResponse:
-        _reader(user)
+        reader(user)
         rows = await admin.list_agencies(deps)
         is_admin = user.role is Role.ADMIN
         return render(request, "admin_agencies.html", "Danh bạ cơ quan", agencies=rows, is_admin=is_admin)
 
     @r.get("/agencies/{organ_id}")
     async def agency(request: Request, user: PageUser, organ_id: str) -> HTMLResponse:
-        _reader(user)
+        reader(user)
         found = next((a for a in await admin.list_agencies(deps) if a.organ_id.value == organ_id), None)
         if found is None:
             raise HTTPException(404, "Không có cơ quan này")
@@ -77,7 +75,7 @@ def router(bridge: Any) -> APIRouter:
         new: Annotated[str, Form()] = "",
         csrf: Annotated[str, Form()] = "",
     ) -> Response:
-        _admin(request, user, csrf)
+        changer(request, user, csrf)
         to = "/web/admin/agencies" if new else f"/web/admin/agencies/{organ_id.strip()}"
         try:
             a = admin.agency_from_form(organ_id, name, emails, parent_name, served == "1", sender_policy, tax_codes,
@@ -93,7 +91,7 @@ def router(bridge: Any) -> APIRouter:
     async def import_file(
         request: Request, user: PageUser, file: Annotated[UploadFile, File()], csrf: Annotated[str, Form()] = ""
     ) -> Response:
-        _admin(request, user, csrf)
+        changer(request, user, csrf)
         from bridge.bootstrap import import_directory
 
         data = await file.read(MAX_DIRECTORY + 1)
@@ -110,7 +108,7 @@ def router(bridge: Any) -> APIRouter:
 
     @r.get("/officials")
     async def officials(request: Request, user: PageUser) -> HTMLResponse:
-        _reader(user)
+        reader(user)
         rows = await admin.list_officials(deps)
         names = {a.organ_id.value: a.name for a in await admin.list_agencies(deps)}
         return render(request, "admin_officials.html", "Cán bộ dùng chatbot", officials=rows, names=names,
@@ -118,7 +116,7 @@ def router(bridge: Any) -> APIRouter:
 
     @r.post("/officials/{official_id}/code")
     async def code(request: Request, user: PageUser, official_id: int, csrf: Annotated[str, Form()] = "") -> Response:
-        _admin(request, user, csrf)
+        changer(request, user, csrf)
         ttl = timedelta(hours=bridge.settings.bot.link_code_hours)
         try:
             made = await admin.official_code(deps, audit(), user.username, official_id, ttl)
@@ -129,17 +127,11 @@ def router(bridge: Any) -> APIRouter:
 
     @r.post("/officials/{official_id}/unlink")
     async def unlink(request: Request, user: PageUser, official_id: int, csrf: Annotated[str, Form()] = "") -> Response:
-        _admin(request, user, csrf)
+        changer(request, user, csrf)
         try:
             await admin.unlink_official(deps, audit(), user.username, official_id)
         except admin.AdminError as exc:
             return back(request, "/web/admin/officials", str(exc), error=True)
         return back(request, "/web/admin/officials", f"Đã hủy liên kết chatbot của cán bộ số {official_id}.")
-
-    @r.get("/mailboxes")
-    async def mailboxes(request: Request, user: PageUser) -> HTMLResponse:
-        _reader(user)
-        health = pollers_health(mailbox_views(bridge), bridge.deps.clock.now()) or []
-        return render(request, "admin_mailboxes.html", "Hộp thư được thăm dò", mailboxes=health)
 
     return r

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from storage import access, deliveries, officials, reply_tokens, search  # noqa: F401  (feature branches' tables join the metadata)
+from storage import access, deliveries, officials, operations, reply_tokens, search  # noqa: F401  (feature branches' tables join the metadata)
 from storage.engine import make_engine
 from storage.migrate import current, downgrade, heads, is_up_to_date, upgrade
 from storage.tables import metadata

@@ -89,3 +89,28 @@ async def test_who_may_read_and_change(seeded: Seeded, client_for) -> None:  # t
     r = await monitor.post("/web/admin/agencies", data=form)
     assert r.status_code == 403 and "Chỉ quản trị" in r.text
     assert "Không cấu hình hộp thư nào" in (await monitor.get("/web/admin/mailboxes")).text
+
+
+async def test_mailboxes_are_paused_and_resumed_by_an_admin(seeded: Seeded, client_for) -> None:  # type: ignore[no-untyped-def]
+    from bridge.settings import ImapMailbox
+
+    boxes = seeded.bridge.settings.imap.mailboxes
+    boxes.append(ImapMailbox(name="vanthu-a", host="imap.example.invalid", user="vt", owner_organ=AGENCY_A))
+    try:
+        c, monitor = await client_for("admin"), await client_for("giamsat")
+        page = (await c.get("/web/admin/mailboxes")).text
+        assert "vanthu-a" in page and "đang thăm dò" in page
+        r = await c.post("/web/admin/mailboxes/vanthu-a/pause", data={"csrf": csrf(page)})
+        assert "Đã tạm dừng hộp thư vanthu-a" in unquote_plus(r.headers["location"])
+        watched = (await monitor.get("/web/admin/mailboxes")).text
+        assert "tạm dừng" in watched and "Cho chạy lại" not in watched  # the monitor reads, has no buttons
+        denied = await monitor.post("/web/admin/mailboxes/vanthu-a/resume", data={"csrf": csrf(watched)})
+        assert denied.status_code == 403
+        r = await c.post("/web/admin/mailboxes/vanthu-a/resume", data={"csrf": csrf(page)})
+        assert "Đã cho chạy lại hộp thư vanthu-a" in unquote_plus(r.headers["location"])
+        r = await c.post("/web/admin/mailboxes/khac/pause", data={"csrf": csrf(page)})
+        assert "Không có hộp thư «khac»" in unquote_plus(r.headers["location"])
+        done = await actions(seeded)
+        assert ("admin", "mailbox.pause", "vanthu-a") in done and ("admin", "mailbox.resume", "vanthu-a") in done
+    finally:
+        boxes.clear()
