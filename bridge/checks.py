@@ -61,15 +61,16 @@ def configure_checks(deps: Deps, checks: Checks, *, dns_resolver: Any = None, po
         deps.scanner = ClamdScanner(
             checks.clamd_host, checks.clamd_port, timeout=checks.clamd_timeout, max_unpacked=checks.clamd_max_scan_size
         )
-    if checks.trust_roots and pool is not None:
+    if has_trust_roots(checks) and pool is not None:
         deps.signatures = PooledSignatureValidator(pool)
-    elif checks.trust_roots:
+    elif has_trust_roots(checks):
         from signing.revocation import Revocation
         from signing.signatures import PdfSignatureValidator
 
         deps.signatures = PdfSignatureValidator(
             [_path(p) for p in checks.trust_roots],
             intermediates=[_path(p) for p in checks.intermediates],
+            trust_dir=_path(checks.trust_dir) if checks.trust_dir else None,
             revocation=Revocation(
                 crl_dir=_path(checks.crl_dir) if checks.crl_dir else None,
                 fetch=checks.revocation_fetch,
@@ -158,8 +159,18 @@ class AnalysisPool:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
+def has_trust_roots(checks: Checks) -> bool:
+    """Roots named in `trust_roots` or kept in `trust_dir`. Without any at start signatures are not checked
+    (documents held) until a restart; once checking, roots added or removed in trust_dir count at once."""
+    if checks.trust_roots:
+        return True
+    from signing.trust_folder import TrustFolder
+
+    return bool(checks.trust_dir and TrustFolder(_path(checks.trust_dir)).current())
+
+
 def _validator_config(checks: Checks) -> Any:
-    if not checks.trust_roots:
+    if not has_trust_roots(checks):
         return None
     from signing.analysis import ValidatorConfig
 
@@ -167,6 +178,7 @@ def _validator_config(checks: Checks) -> Any:
         trust_roots=tuple(_path(p).read_bytes() for p in checks.trust_roots),
         intermediates=tuple(_path(p).read_bytes() for p in checks.intermediates),
         crl_dir=str(_path(checks.crl_dir)) if checks.crl_dir else "",
+        trust_dir=str(_path(checks.trust_dir)) if checks.trust_dir else "",
         revocation_fetch=checks.revocation_fetch,
         revocation_unknown=checks.revocation_unknown,
     )

@@ -293,9 +293,10 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(backup_app, name="backup")
 
-from bridge.cli_console import mailboxes_app  # noqa: E402
+from bridge.cli_console import mailboxes_app, trust_app  # noqa: E402
 
 app.add_typer(mailboxes_app, name="mailboxes")
+app.add_typer(trust_app, name="trust")
 
 
 def _with_bridge(config: Path | None, action):  # type: ignore[no-untyped-def]

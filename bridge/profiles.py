@@ -12,6 +12,7 @@ import ssl
 from pathlib import Path
 
 from bridge.settings import DEMO_SECRETS, Settings
+from signing.trust_folder import TrustFolder
 
 MIN_SECRET = 16
 DEMO_TRUST = Path(__file__).resolve().parent.parent / "config" / "trust"
@@ -53,14 +54,15 @@ def _checks(s: Settings) -> list[str]:
     c, found = s.checks, []
     if not c.clamd_enabled:
         found.append("checks.clamd_enabled = false: văn bản phải được quét virus trước khi tiếp nhận.")
-    if not c.trust_roots:
-        found.append("checks.trust_roots trống: chữ ký số phải được kiểm tra với chứng thư gốc tin cậy.")
+    managed = [r.file for r in TrustFolder(Path(c.trust_dir)).roots()] if c.trust_dir else []
+    if not c.trust_roots and not managed:
+        found.append("checks.trust_roots trống (trust_dir cũng vậy): chữ ký số phải được kiểm tra với gốc tin cậy.")
     if c.demo_pki:
         found.append("checks.demo_pki: PKI thử nghiệm (khóa bí mật ai cũng có) chỉ dùng trong chế độ demo.")
     if c.signatures_unchecked != "hold":
         found.append('checks.signatures_unchecked: văn bản chưa kiểm tra được chữ ký số phải được giữ lại ("hold").')
     demo = {p.read_bytes() for p in DEMO_TRUST.glob("demo-*.pem")}
-    for name in [*c.trust_roots, *c.intermediates]:
+    for name in [*c.trust_roots, *managed, *c.intermediates]:
         path = Path(name)
         if not path.is_file():
             found.append(f"checks: không có tệp chứng thư {name}.")

@@ -131,6 +131,7 @@ class Checks(Section):
     clamd_timeout: Positive
     clamd_max_scan_size: Annotated[int, Field(ge=1)]
     trust_roots: list[str]
+    trust_dir: str
     intermediates: list[str]
     crl_dir: str
     crl_urls: list[str]

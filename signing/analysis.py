@@ -61,6 +61,7 @@ class ValidatorConfig:
     crl_dir: str = ""  # "" = no CRL files
     revocation_fetch: bool = False
     revocation_unknown: str = "hold"
+    trust_dir: str = ""  # the managed folder of roots, read again when it changes ("" = none)
 
 
 _validator = None  # this process's PdfSignatureValidator, built by init_worker
@@ -105,7 +106,10 @@ def init_worker(config: ValidatorConfig | None) -> None:
             unknown=config.revocation_unknown,
         )
         _validator = PdfSignatureValidator(
-            config.trust_roots, intermediates=config.intermediates, revocation=revocation
+            config.trust_roots,
+            intermediates=config.intermediates,
+            revocation=revocation,
+            trust_dir=Path(config.trust_dir) if config.trust_dir else None,
         )
         _loop = _loop or asyncio.new_event_loop()
 

@@ -53,6 +53,7 @@ from signing.revisions import revision_facts
 from signing.revocation import CrlFolder, Revocation, load_crls
 from signing.sig_report import build_report, build_timestamp_report, document_report, failed_report, signer_fields
 from signing.sig_worker import LoopThread
+from signing.trust_folder import TrustFolder
 from signing.xref_scan import scan_xrefs
 
 log = logging.getLogger(__name__)
@@ -83,12 +84,14 @@ class PdfSignatureValidator:
         revocation: Revocation = Revocation(),
         organisation_certs: Iterable[str] = (),
         strict_syntax: bool = True,
+        trust_dir: Path | None = None,
     ) -> None:
-        roots = load_certificates(trust_roots)
-        if not roots:
+        self._static_roots = tuple(load_certificates(trust_roots))
+        self._trust_folder = TrustFolder(trust_dir) if trust_dir is not None else None
+        self._trust_marker: object = None
+        self._trust, self._root_sha256 = self._trust_now()
+        if not self._root_sha256:
             raise ValueError("at least one trust root is required")
-        self._trust = SimpleTrustManager.build(trust_roots=roots)
-        self._root_sha256 = tuple(hashlib.sha256(c.dump()).hexdigest() for c in roots)
         self._intermediates = tuple(load_certificates(intermediates))
         self._revocation = revocation
         self._given_crls = tuple(crl for data in revocation.crls for crl in load_crls(data))
@@ -100,7 +103,21 @@ class PdfSignatureValidator:
 
     @property
     def trust_root_sha256(self) -> tuple[str, ...]:
+        self._trust, self._root_sha256 = self._trust_now()
         return self._root_sha256
+
+    def _trust_now(self) -> tuple[SimpleTrustManager, tuple[str, ...]]:
+        """The configured roots and those of the managed folder, rebuilt only when the folder changed."""
+        folder = self._trust_folder
+        if folder is not None:
+            changed, self._trust_marker = folder.changed_since(self._trust_marker)
+        else:
+            changed = self._trust_marker is None
+            self._trust_marker = ()
+        if not changed:
+            return self._trust, self._root_sha256
+        roots = [*self._static_roots, *(folder.current() if folder is not None else ())]
+        return SimpleTrustManager.build(trust_roots=roots), tuple(hashlib.sha256(c.dump()).hexdigest() for c in roots)
 
     async def validate(self, pdf: bytes) -> list[SignatureReport]:
         return await self._worker.run(self.validate_here(pdf))
@@ -142,6 +159,7 @@ class PdfSignatureValidator:
 
             self._fetcher_backend = AIOHttpFetcherBackend()
         on_disk = self._crl_folder.current() if self._crl_folder is not None else ()
+        self._trust, self._root_sha256 = self._trust_now()  # a root added or removed counts from this document on
         return ValidationContext(
             trust_manager=self._trust,
             other_certs=self._intermediates,
