@@ -25,6 +25,7 @@ from storage.tables import agencies, document_recipients, documents, status_even
 t, tr, ts = documents, document_recipients, status_events
 VIETNAM = timezone(timedelta(hours=7))  # UTC+7 all year: a bare date in a filter is a Vietnam day
 
+SUMMARY = ("id", "received_at", "state", "type_name", "urgency", "channel", "direction", "open_due")
 INDEXES = (
     sa.Index("ix_documents_state_received_at", t.c.state, t.c.received_at),
     sa.Index("ix_documents_sender_received_at", t.c.sender, t.c.received_at),
@@ -38,6 +39,10 @@ INDEXES = (
     sa.Index("ix_documents_open_due_received_at", t.c.open_due, t.c.received_at),  # console_0002
     sa.Index("ix_documents_type_name_received_at", t.c.type_name, t.c.received_at),
     sa.Index("ix_documents_urgency_received_at", t.c.urgency, t.c.received_at),
+    sa.Index("ix_documents_urgency_open_due", t.c.urgency, t.c.open_due, t.c.received_at),
+    # Every filtered column by id: a document found through another index (agency, word) is checked and sorted
+    # from this index alone, without reading its wide row (trail, reasons); SQLite reads it as a covering index.
+    sa.Index("ix_documents_search_summary", *(t.c[n] for n in SUMMARY)),
 )
 
 _ORDER: dict[SortKey, Sequence[sa.ColumnElement[Any]]] = {

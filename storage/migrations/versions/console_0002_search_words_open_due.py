@@ -1,6 +1,7 @@
 """Register search without scans: the words of each document (document_words, a keyword is a prefix range) and
 documents.open_due (the deadline while a recipient has neither finished nor refused: "overdue" is one range);
-filters by type and urgency indexed with the received_at order. Both are filled here from the existing rows.
+filters by type and urgency indexed with the received_at order, and a summary index by id (storage/search.py).
+Both are filled here from the existing rows.
 
 Revision ID: console_0002
 Revises: console_0001
@@ -24,7 +25,11 @@ NEW_INDEXES = {
     "ix_documents_open_due_received_at": ["open_due", "received_at"],
     "ix_documents_type_name_received_at": ["type_name", "received_at"],
     "ix_documents_urgency_received_at": ["urgency", "received_at"],
-}
+    "ix_documents_urgency_open_due": ["urgency", "open_due", "received_at"],
+    "ix_documents_search_summary": [
+        "id", "received_at", "state", "type_name", "urgency", "channel", "direction", "open_due",
+    ],
+}  # fmt: skip
 OLD_INDEXES = {"ix_documents_type_name": ["type_name"], "ix_documents_urgency": ["urgency"]}
 _BATCH = 2000
 
