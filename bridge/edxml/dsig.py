@@ -166,7 +166,7 @@ def check_signature(packet: bytes, anchors: TrustAnchors, at: datetime) -> Signa
     signer = leaf.subject.rfc4514_string()
     try:
         result = XMLVerifier().verify(root, x509_cert=leaf, expect_config=_ACCEPTED)
-    except (InvalidInput, SignXMLException, ValueError) as exc:
+    except (InvalidInput, SignXMLException, ValueError, etree.LxmlError) as exc:  # schema: DocumentInvalid
         return SignatureCheck(signed=True, signer=signer, reason=f"Chữ ký số của gói tin không đúng: {exc}")
     verified = result[0] if isinstance(result, list) else result
     if verified.signed_xml is None or local(verified.signed_xml) != "edXML":

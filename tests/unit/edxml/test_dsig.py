@@ -12,6 +12,7 @@ from lxml import etree
 from bridge.edxml import build_edoc, build_status, parse_packet
 from bridge.edxml.dsig import DSIG, PacketPolicy, PacketSigner, TrustAnchors, check_signature
 from bridge.edxml.model import EdxmlError
+from bridge.xml_element import Element
 from tests.fixtures.interop import interop_file
 from tests.fixtures.pki import TestPki, issue_signer, organisation_name
 from tests.unit.edxml.factories import edoc
@@ -32,12 +33,12 @@ def anchors(test_pki: TestPki) -> TrustAnchors:
     return TrustAnchors(roots=(test_pki.root.cert,))
 
 
-def _signature(packet: bytes) -> etree._Element:
+def _signature(packet: bytes) -> Element:
     [signature] = etree.fromstring(packet).iter(f"{{{DSIG}}}Signature")
     return signature
 
 
-def _names(signature: etree._Element) -> list[str]:
+def _names(signature: Element) -> list[str]:
     return [etree.QName(e).localname for e in signature.iter() if isinstance(e.tag, str)]
 
 
@@ -94,6 +95,7 @@ def _tampered(signed: bytes, test_pki: TestPki) -> dict[str, bytes]:
         "subject changed": signed.replace("triển khai".encode(), "hủy bỏ".encode(), 1),
         "attachment changed": signed[: payload.start(2)] + b"AAAAAAAA" + signed[payload.end(2) :],
         "signature value changed": signed.replace(value.group(1), flipped),
+        "signature value not base64": signed.replace(value.group(1), b"`" + value.group(1)[1:]),  # schema-invalid
         "another certificate": signed.replace(leaf_b64.group(1), other_b64),
         "two signatures": signed.replace(b"</edXML:edXMLHeader>", _signature_xml(signed) + b"</edXML:edXMLHeader>"),
     }
