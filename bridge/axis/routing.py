@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from bridge.xml_element import Element
+
 # No DTDs, no entity expansion, no network: a packet is untrusted input.
 _PARSER_OPTIONS = {
     "resolve_entities": False,
@@ -55,14 +57,14 @@ def route(packet: bytes, message_type: str) -> Route:
     )
 
 
-def _header(packet: bytes) -> etree._Element:
+def _header(packet: bytes) -> Element:
     header = next((el for el in _parse(packet).iter() if _local(el) in _HEADER_NAMES), None)
     if header is None:
         raise UnroutablePacket("no MessageHeader")
     return header
 
 
-def _parse(packet: bytes) -> etree._Element:
+def _parse(packet: bytes) -> Element:
     try:
         root = etree.fromstring(packet, etree.XMLParser(**_PARSER_OPTIONS))
     except etree.XMLSyntaxError as exc:
@@ -72,7 +74,7 @@ def _parse(packet: bytes) -> etree._Element:
     return root
 
 
-def _organ_ids(header: etree._Element, parent: str) -> tuple[str, ...]:
+def _organ_ids(header: Element, parent: str) -> tuple[str, ...]:
     found: list[str] = []
     for child in header:
         if _local(child) != parent:
@@ -84,12 +86,12 @@ def _organ_ids(header: etree._Element, parent: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _leaf(parent: etree._Element, name: str) -> str:
+def _leaf(parent: Element, name: str) -> str:
     found = next((child for child in parent if _local(child) == name), None)
     return (found.text or "").strip() if found is not None else ""
 
 
-def _notation(header: etree._Element, target: str) -> str:
+def _notation(header: Element, target: str) -> str:
     if target == "ResponseFor":
         response_for = next((child for child in header if _local(child) == "ResponseFor"), None)
         return _leaf(response_for, "Code") if response_for is not None else ""
@@ -100,6 +102,6 @@ def _notation(header: etree._Element, target: str) -> str:
     return f"{number}/{notation}" if number and notation else number or notation
 
 
-def _local(element: etree._Element) -> str:
+def _local(element: Element) -> str:
     tag = element.tag
     return etree.QName(tag).localname if isinstance(tag, str) else ""

@@ -13,8 +13,8 @@ from typing import TypeVar
 from lxml import etree
 
 from bridge.edxml.model import NAMESPACE, EdxmlError
+from bridge.xml_element import Element
 
-Element = etree._Element
 T = TypeVar("T")
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # a whole packet, attachments included, as base64

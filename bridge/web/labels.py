@@ -85,7 +85,7 @@ DETAIL_NAMES = {
 
 
 def state_label(state: Any) -> str:
-    return STATES.get(ProcessingState(state), str(state)) if state in ProcessingState._value2member_map_ else str(state)
+    return STATES.get(ProcessingState(state), str(state)) if state in {s.value for s in ProcessingState} else str(state)
 
 
 def audit_action(code: str) -> str:

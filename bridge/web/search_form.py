@@ -125,7 +125,7 @@ def search_form(
     """FastAPI dependency: a value of the wrong kind (a date 2026-13-01, state=abc) is a 422 page."""
     states = tuple(dict.fromkeys(s for s in (_choice(ProcessingState, x) for x in state or ()) if s))
     level = _choice(int, urgency)
-    if level is not None and level not in Urgency._value2member_map_:
+    if level is not None and level not in {u.value for u in Urgency}:
         raise HTTPException(422, "Độ khẩn không hợp lệ")
     return SearchForm(
         q.strip(), organ.strip(), states, _choice(Channel, channel), _choice(Direction, direction), type.strip(),

@@ -124,7 +124,7 @@ def test_javascript_in_a_link_annotation_is_refused() -> None:
                 NameObject("/A"): _action(S="/JavaScript", JS="this.exportDataObject({})"),
             }
         )
-        w.pages[0][NameObject("/Annots")] = ArrayObject([w._add_object(link)])
+        w.add_annotation(0, link)
 
     _only(check_pdf(_edited(edit)), "pdf.javascript")
 

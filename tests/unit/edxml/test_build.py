@@ -12,16 +12,17 @@ from lxml import etree
 
 from bridge.edxml import NAMESPACE, BussinessDocType, EdxmlError, PacketAttachment, build_edoc
 from bridge.edxml.model import Bussiness, BussinessDocumentInfo, Receiver, ReplacementInfo, ResponseFor
+from bridge.xml_element import Element
 from tests.unit.edxml.factories import edoc
 
 Q = f"{{{NAMESPACE}}}"
 
 
-def _tree(data: bytes) -> etree._Element:
+def _tree(data: bytes) -> Element:
     return etree.fromstring(data)
 
 
-def _names(e: etree._Element) -> list[str]:
+def _names(e: Element) -> list[str]:
     return [etree.QName(c).localname for c in e if isinstance(c.tag, str)]
 
 

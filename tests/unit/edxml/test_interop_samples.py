@@ -15,6 +15,7 @@ from lxml import etree
 
 from bridge.edxml import EdocPacket, EdxmlError, StatusPacket, build_edoc, build_status, parse_packet
 from bridge.edxml._common import ORG_ORDER_STATUS, RESPONSE_FOR_ORDER_STATUS, STAFF_ORDER_STATUS
+from bridge.xml_element import Element
 from tests.fixtures.interop import interop_file, interop_files
 
 SDK = "edxml/vpcp-sdk/"
@@ -57,7 +58,7 @@ def _layout(data: bytes) -> list[tuple[object, ...]]:
     root = etree.fromstring(data, etree.XMLParser(remove_blank_text=True, remove_comments=True))
     out: list[tuple[object, ...]] = []
 
-    def walk(e: etree._Element, depth: int, parent_ns: dict[str | None, str]) -> None:
+    def walk(e: Element, depth: int, parent_ns: dict[str | None, str]) -> None:
         if not isinstance(e.tag, str):
             return
         q = etree.QName(e)
@@ -122,7 +123,7 @@ def test_status_edxml_differs_from_the_per_code_samples_only_in_child_order() ->
     assert _layout(built) == _layout(per_code_order) != _layout(sample)
 
 
-def _reorder(root: etree._Element, group: str, order: tuple[str, ...]) -> None:
+def _reorder(root: Element, group: str, order: tuple[str, ...]) -> None:
     [element] = root.iter(f"{{*}}{group}")
     children = sorted(element, key=lambda c: order.index(etree.QName(c).localname))
     element[:] = children

@@ -20,6 +20,7 @@ from bridge.edxml import (
     parse_status,
 )
 from bridge.edxml._text import VN_TZ
+from bridge.xml_element import Element
 from core.status import StatusCode
 from tests.unit.edxml.factories import sample
 
@@ -42,7 +43,7 @@ def _packet(**changes: object) -> StatusPacket:
     return p
 
 
-def _names(e: etree._Element) -> list[str]:
+def _names(e: Element) -> list[str]:
     return [etree.QName(c).localname for c in e if isinstance(c.tag, str)]
 
 

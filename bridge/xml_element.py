@@ -1,0 +1,23 @@
+"""The type of a parsed XML element, as this project uses it.
+
+lxml's own element class is private (`lxml.etree._Element`) and the project never names a library's private
+names; this Protocol states the part of its public behaviour we rely on (lxml elements satisfy it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+
+class Element(Protocol):
+    tag: Any  # the qualified name as text; a function for comments and processing instructions
+    text: str | None
+    tail: str | None
+
+    def __iter__(self) -> Iterator[Element]: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int) -> Element: ...
+    def iter(self, *tags: Any) -> Iterator[Element]: ...
+    def getparent(self) -> Element | None: ...
+    def getroottree(self) -> Any: ...
+    def append(self, element: Any) -> None: ...
