@@ -174,6 +174,8 @@ async def blobs_unreachable(s: Settings) -> list[str]:
         return [f"Không khởi động: kho S3 không trả lời trong {S3_PROBE_WITHIN:g} giây ({where}; blobs.s3_endpoint)."]
     except Exception as exc:  # obstore's errors: refused connection, bad key, unknown bucket
         why = str(exc).splitlines()[0][:200]
+        if not b.s3_access_key:  # obstore then looks for AWS_* variables and a cloud instance role
+            why = f"chưa có blobs.s3_access_key/s3_secret_key (cũng không có AWS_ACCESS_KEY_ID) — {why}"
         return [f"Không khởi động: không dùng được kho S3 ({where}; blobs.s3_*): {why}"]
     return []
 

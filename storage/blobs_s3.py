@@ -1,12 +1,16 @@
 """Content-addressed blob store in an S3-compatible bucket (core.ports.BlobStore), through obstore.
 
-obstore (Rust object_store underneath) is async natively, typed, has no Python dependencies and signs requests for
-any S3-compatible server (SeaweedFS, MinIO, Ceph, AWS). Keys are laid out as in FileBlobStore (`ab/cd/abcd…`), so a
-folder and a bucket copy into each other as they are. An S3 PUT is atomic: an object appears whole or not at all,
-and two puts of the same key carry the same bytes, so concurrent puts need no coordination."""
+obstore (Rust object_store underneath) is typed, has no Python dependencies and signs requests for any S3-compatible
+server (SeaweedFS, MinIO, Ceph, AWS). Its blocking calls run in worker threads (asyncio.to_thread): its *_async calls
+hand Python futures to tokio threads, and in 0.12 on Python 3.11 a tokio thread still holding one when the
+interpreter exits aborts the process (SIGABRT, exit 134, seen in about a third of short CLI runs); the blocking
+calls never did. Keys are laid out as in FileBlobStore (`ab/cd/abcd…`), so a folder and a bucket copy into each
+other as they are. An S3 PUT is atomic: an object appears whole or not at all, and two puts of the same key carry
+the same bytes, so concurrent puts need no coordination."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -55,13 +59,12 @@ class S3BlobStore:
     async def put(self, data: bytes) -> str:
         key = hashlib.sha256(data).hexdigest()
         if await self._size(key) != len(data):  # absent, or damaged to another length: (re)write it whole
-            await obstore.put_async(self._store, blob_key(key), data)
+            await asyncio.to_thread(obstore.put, self._store, blob_key(key), data)
         return key
 
     async def get(self, sha256: str) -> bytes:
         try:
-            result = await obstore.get_async(self._store, blob_key(sha256))
-            data = bytes(await result.bytes_async())
+            data = await asyncio.to_thread(self._read, blob_key(sha256))
         except _MISSING:
             raise BlobNotFound(sha256) from None
         if hashlib.sha256(data).hexdigest() != sha256:
@@ -72,8 +75,9 @@ class S3BlobStore:
         return await self._size(sha256) is not None
 
     async def keys(self) -> AsyncIterator[str]:
-        """Every blob's key (objects not named like a blob are skipped)."""
-        async for batch in obstore.list(self._store):
+        """Every blob's key (objects not named like a blob are skipped), a page of the listing at a time."""
+        pages = obstore.list(self._store, chunk_size=1000)
+        while batch := await asyncio.to_thread(next, pages, None):
             for meta in batch:
                 name = meta["path"].rsplit("/", 1)[-1]
                 if is_blob_key(name) and meta["path"] == blob_key(name):
@@ -83,9 +87,12 @@ class S3BlobStore:
         """Raise unless the bucket answers with these credentials (a missing object is a good answer)."""
         await self._size("0" * 64)
 
+    def _read(self, key: str) -> bytes:
+        return bytes(obstore.get(self._store, key).bytes())
+
     async def _size(self, sha256: str) -> int | None:
         try:
-            meta = await obstore.head_async(self._store, blob_key(sha256))
+            meta = await asyncio.to_thread(obstore.head, self._store, blob_key(sha256))
         except _MISSING:
             return None
         return int(meta["size"])
