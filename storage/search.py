@@ -25,7 +25,7 @@ from storage.tables import agencies, document_recipients, documents, status_even
 t, tr, ts = documents, document_recipients, status_events
 VIETNAM = timezone(timedelta(hours=7))  # UTC+7 all year: a bare date in a filter is a Vietnam day
 
-SUMMARY = ("id", "received_at", "state", "type_name", "urgency", "channel", "direction", "open_due")
+SUMMARY = ("id", "received_at", "state", "type_name", "urgency", "channel", "direction", "open_due", "sender")
 INDEXES = (
     sa.Index("ix_documents_state_received_at", t.c.state, t.c.received_at),
     sa.Index("ix_documents_sender_received_at", t.c.sender, t.c.received_at),
