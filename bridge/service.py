@@ -16,6 +16,7 @@ from bridge.held_loop import run_held_loop
 from bridge.leadership import Body, run_as_leader
 from bridge.mailboxes import MailboxHealth, mailbox_configs, mailbox_health, run_mailbox
 from bridge.outbox_pruning import run_outbox_pruning
+from bridge.probes import run_probes
 from bridge.profiles import refuse_unsafe
 from bridge.services.axis_intake import poll_axis_inbox
 from bridge.services.deliveries import configure_deliveries
@@ -132,6 +133,7 @@ async def run(
             partial(poll_axis, bridge),
             partial(run_held_loop, bridge),
             partial(run_outbox_pruning, bridge),
+            partial(run_probes, bridge),  # availability samples for the period report
             *start_chatbot(bridge, tg, stop),
         ]
         tg.create_task(run_leader_loops(bridge, leader_loops, stop), name="leader")

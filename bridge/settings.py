@@ -239,6 +239,7 @@ class Report(Section):
     recipients: list[str]
     sign_pkcs12: str  # "" = the PDF is not signed
     sign_passphrase_file: str
+    probe_interval: Positive  # seconds between availability probes (bridge/probes.py)
 
 
 class Settings(BaseSettings):

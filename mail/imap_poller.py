@@ -478,3 +478,17 @@ def encode_mailbox_name(name: str) -> str:
             pending.append(char)
     flush()
     return '"' + "".join(out).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+async def probe_mailbox(config: MailboxConfig, within: float = 30.0) -> str:
+    """Log in and select the folder, then leave: "" when the mailbox can be polled, else why not (for the
+    availability samples of the period report). Reads nothing, flags nothing."""
+    try:
+        session = await _Session.open(config, within)
+        try:
+            await session.select(config.folder)
+        finally:
+            await session.close()
+    except Exception as exc:
+        return _describe(exc)
+    return ""

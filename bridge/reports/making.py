@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from bridge.reports.availability import uptimes
 from bridge.reports.dashboard import agency_names
 from bridge.reports.facts import load_facts
 from bridge.reports.official import OfficialHeader
@@ -57,7 +58,9 @@ async def make_report(
     now: datetime = deps.clock.now()
     first, last = period(start, end, vietnam_date(now))
     facts = await load_facts(deps.uow, first, last, organ=scope, progress=progress)
-    return build_report(facts, await agency_names(deps.uow), first, last, now, only=scope)
+    report = build_report(facts, await agency_names(deps.uow), first, last, now, only=scope)
+    report.security.availability = await uptimes(deps.uow, first, last)
+    return report
 
 
 def header_of(settings: Any) -> OfficialHeader:

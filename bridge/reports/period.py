@@ -56,6 +56,19 @@ class ReasonGroup:
     details: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True, slots=True)
+class Uptime:
+    """A component's availability over the period, from the probes' samples (bridge/probes.py)."""
+
+    label: str  # "Trục liên thông văn bản", "Hộp thư vanthu-tanhoa" …
+    up: int  # samples that found it working
+    samples: int
+
+    @property
+    def ratio(self) -> float | None:
+        return ratio(self.up, self.samples)
+
+
 @dataclass(slots=True)
 class Security:
     """Điều 24.2.b, from what the bridge recorded."""
@@ -64,7 +77,7 @@ class Security:
     signatures_refused: int = 0  # refused for an invalid or foreign signature
     signatures_held: int = 0  # held because a signature could not be confirmed
     scanner_waits: int = 0  # items that waited because the virus scanner was unavailable
-    availability: list[tuple[str, str]] = field(default_factory=list)  # (component, text)
+    availability: list[Uptime] = field(default_factory=list)  # filled by bridge.reports.availability
 
 
 @dataclass(slots=True)

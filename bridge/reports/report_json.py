@@ -39,6 +39,9 @@ def report_json(r: PeriodReport) -> dict[str, Any]:
         "rejections": [
             {"code": g.code, "label": g.label, "count": g.count, "details": dict(g.details)} for g in r.rejections
         ],
-        "security": {k: v for k, v in asdict(r.security).items() if k != "availability"},
+        "security": {
+            **{k: v for k, v in asdict(r.security).items() if k != "availability"},
+            "availability": [{"component": u.label, "up": u.up, "samples": u.samples} for u in r.security.availability],
+        },
         "notes": r.notes,
     }

@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bridge.reports.official import OfficialHeader, period_title
 from bridge.reports.period import PeriodReport, ratio
-from bridge.reports.report_text import TITLE, breakdowns, intake_rows, security_rows
+from bridge.reports.report_text import NO_SAMPLES, TITLE, breakdowns, intake_rows, security_counts, uptime_label
 from core.vn_time import format_time
 
 PERCENT = "0.0%"
@@ -67,8 +67,12 @@ def report_xlsx(r: PeriodReport, header: OfficialHeader | None = None) -> bytes:
     _reasons(wb.create_sheet("Lý do từ chối"), r)
     sec = wb.create_sheet("Hạ tầng, an toàn thông tin")
     _row(sec, ["Nội dung", "Số liệu"], bold=True)
-    for label, value in security_rows(r):
-        sec.append([label, value])
+    for label, count in security_counts(r):
+        sec.append([label, count])
+    for u in r.security.availability:  # the share as a number formatted as a percentage, the samples beside it
+        _row(sec, [uptime_label(u), u.ratio, f"{u.up}/{u.samples} lần kiểm tra"], percent_cols=(2,))
+    if not r.security.availability:
+        sec.append(list(NO_SAMPLES))
     sec.column_dimensions["A"].width = 70
     buf = io.BytesIO()
     wb.save(buf)
