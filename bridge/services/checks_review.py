@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bridge.services import jobs
 from bridge.services.deps import Deps
-from bridge.services.inbound import earlier_copy, register_outgoing, waiting_for_retry
+from bridge.services.duplicates import earlier_copy
+from bridge.services.inbound import register_outgoing, waiting_for_retry
 from bridge.services.relay import order_key
 from core.document import Direction, Document, ProcessingState
 from core.metadata import REQUIRED
@@ -36,7 +37,7 @@ async def release_held(deps: Deps, doc_id: str, clerk: str) -> Document:
                 "Chưa thể tiếp nhận: văn bản còn thiếu " + ", ".join(missing) + ". Bổ sung tại trang «Bổ sung» của "
                 f"văn bản (/web/held/{doc.id}/bo-sung) hoặc chờ cơ quan gửi trả lời thư báo tạm giữ."
             )
-        other = await earlier_copy(uow, doc) if doc.document_id else None  # any copy, not only the newest
+        other = await earlier_copy(uow, doc)  # any copy, not only the newest (the shared rule)
         if other is not None and other.state is not ProcessingState.HELD:
             raise ReviewConflict(f"Văn bản số {doc.display_code} của cơ quan này đã được tiếp nhận trước đó.")
         # the relay job's unique key makes a second, concurrent release roll back here

@@ -20,8 +20,9 @@ from bridge.pipeline.run import run_pipeline
 from bridge.pipeline.steps import PDF_TYPES
 from bridge.services import jobs
 from bridge.services.deps import Deps
+from bridge.services.duplicates import hold_if_duplicate
 from bridge.services.held import reply_path, tell_sender
-from bridge.services.inbound import earlier_copy, register_outgoing
+from bridge.services.inbound import register_outgoing
 from bridge.services.receive import load_raw
 from bridge.services.relay import order_key
 from core import receipt
@@ -32,7 +33,6 @@ from core.inbound import Channel, InboundAttachment
 from core.metadata import REQUIRED
 from core.urgency import Urgency
 from core.verdict import Outcome, StepRecord
-from core.vn_time import format_time
 
 log = logging.getLogger(__name__)
 COMPLETION_STEP = "completion"
@@ -138,7 +138,7 @@ async def _record(
         if doc is None or doc.state is not ProcessingState.HELD:
             return _not_held(doc) if doc else CompletionResult(CompletionOutcome.NOT_HELD, None, "Không còn văn bản.")
         _apply(doc, ins, attachments, files)
-        await _hold_duplicate(uow, ins, doc)
+        await hold_if_duplicate(uow, ins, doc)  # the completed identifier may be another document's
         doc.reasons = list(ins.reasons)
         doc.trail += [StepRecord(COMPLETION_STEP, ins.outcome, now, detail, data), *ins.trail]
         outcome = await _decide(uow, deps, doc, ins)
@@ -211,20 +211,6 @@ def _apply(doc: Document, ins: Inspection, attachments: list[InboundAttachment],
                    f"Đã cách ly: chứa mã độc {ins.quarantined[a.filename]}" if a.filename in ins.quarantined else "")
         for a in attachments
     ]  # fmt: skip
-
-
-async def _hold_duplicate(uow, ins: Inspection, doc: Document) -> None:  # type: ignore[no-untyped-def]
-    """The completed identifier (cơ quan, năm, số/ký hiệu) may be another document's: held, naming it."""
-    if not doc.document_id or ins.outcome is Outcome.REJECT:
-        return
-    await uow.documents.lock_identifier(doc.document_id)
-    other = await earlier_copy(uow, doc)  # any earlier copy registered (or held), not only the newest
-    if other is not None:
-        ins.hold(
-            "document.duplicate",
-            f"Văn bản số {doc.display_code} của cơ quan này đã được gửi trước đó (nhận lúc "
-            f"{format_time(other.received_at)}, {STATE_LABELS[other.state]}).",
-        )
 
 
 async def _earlier_pdf(deps: Deps, earlier: list[dict[str, object]]) -> tuple[str, bytes] | None:

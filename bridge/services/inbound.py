@@ -10,6 +10,7 @@ from bridge.pipeline.inspection import Directory, Inspection
 from bridge.pipeline.run import run_pipeline
 from bridge.services import jobs
 from bridge.services.deps import Deps
+from bridge.services.duplicates import hold_if_duplicate
 from bridge.services.receive import load_raw
 from bridge.services.relay import order_key
 from bridge.worker import Backoff
@@ -18,7 +19,7 @@ from core.inbound import Channel
 from core.records import InboundState, OutboxJob
 from core.urgency import Urgency
 from core.verdict import Outcome
-from core.vn_time import VIETNAM, format_date, format_time
+from core.vn_time import VIETNAM
 
 _MAX_TRAIL = 200  # a document waiting days for clamd keeps only its latest attempts
 # While clamd or DNS is down the pipeline job tries again after these waits; the cap is replaced by
@@ -53,7 +54,7 @@ async def process_inbound(deps: Deps, job: OutboxJob) -> None:
         earlier = await uow.documents.by_inbound(record.id)  # held while a dependency was down
         if earlier is not None:
             doc.id = earlier.id
-        await _check_duplicate(uow, ins, doc)
+        await hold_if_duplicate(uow, ins, doc)
         doc.state = _STATE.get(ins.outcome, ProcessingState.REGISTERED)
         doc.reasons, doc.trail = list(ins.reasons), [*(earlier.trail if earlier else []), *ins.trail]
         await (uow.documents.update(doc) if earlier is not None else uow.documents.add(doc))
@@ -107,36 +108,6 @@ async def register_outgoing(uow, deps: Deps, doc: Document) -> None:  # type: ig
         await uow.outbox.enqueue(
             jobs.RECEIPT, {"document_id": doc.id, "kind": "accepted"}, f"receipt:{doc.id}:accepted"
         )
-
-
-async def _check_duplicate(uow, ins: Inspection, doc: Document) -> None:  # type: ignore[no-untyped-def]
-    """NĐ 30 Phụ lục VI III.1.h: the triple (số, ký hiệu, cơ quan ban hành) must not repeat. A document whose
-    identifier is already registered or held — in ANY earlier copy, not only the newest — is held for a clerk
-    with a warning naming the earlier one; it is never registered again by itself."""
-    if not doc.document_id or ins.outcome is Outcome.REJECT:
-        return
-    await uow.documents.lock_identifier(doc.document_id)  # two copies checked at once: one waits (PostgreSQL)
-    earlier = await earlier_copy(uow, doc)
-    if earlier is not None:
-        ins.hold("document.duplicate", duplicate_warning(doc, earlier))
-
-
-async def earlier_copy(uow, doc: Document) -> Document | None:  # type: ignore[no-untyped-def]
-    """Another outgoing document with this identifier that is registered (preferred) or held."""
-    copies = [d for d in await uow.documents.with_document_id(doc.document_id, Direction.OUTGOING) if d.id != doc.id]
-    registered = [d for d in copies if d.state in (ProcessingState.REGISTERED, ProcessingState.RECALLED)]
-    held = [d for d in copies if d.state is ProcessingState.HELD]
-    return (registered or held or [None])[0]
-
-
-def duplicate_warning(doc: Document, earlier: Document) -> str:
-    state = "đã được tiếp nhận, vào sổ" if earlier.state is not ProcessingState.HELD else "đang được tạm giữ"
-    issued = f" ngày {format_date(doc.issued_date)}" if doc.issued_date else ""
-    return (
-        f"Trùng mã định danh văn bản: văn bản số {doc.display_code}{issued} của cơ quan này "
-        f"{state} (nhận lúc {format_time(earlier.received_at)}, mã hồ sơ {earlier.id[:8]}). "
-        "Văn bản này được tạm giữ để văn thư kiểm tra, không tự động vào sổ lần nữa."
-    )
 
 
 async def _document(deps: Deps, ins: Inspection) -> Document:

@@ -9,11 +9,14 @@ import email.policy
 from email.message import EmailMessage
 
 from bridge.services import receive
+from bridge.services.completion import Completion, CompletionOutcome, complete_held
+from bridge.services.duplicates import DUPLICATE, duplicate_warning
 from core.document import ProcessingState
 from core.inbound import Channel
 from mail.auth import SenderAuthenticator
-from tests.e2e.harness import TAN_HOA
+from tests.e2e.harness import TAN_HOA, document_mail
 from tests.fixtures.fake_dns import FakeDNS
+from tests.fixtures.pdfs import make_official_pdf
 from tests.integration.delivery.conftest import Line, document
 
 OUTSIDE = "nguoila@example.org"
@@ -101,3 +104,19 @@ async def test_the_same_identifier_four_times_is_registered_once(line: Line) -> 
     assert [d.state for d in copies].count(ProcessingState.REGISTERED) == 1
     assert sum(1 for e in entries if e) == 1  # one line in the sổ đi
     assert len(line.axis.packets()) == 1
+
+
+async def test_one_duplicate_rule_for_a_new_document_and_a_completed_one(line: Line) -> None:
+    code = "93/QĐ-UBND"
+    original = await line.document(await arrive(line, document(93), envelope=TAN_HOA))
+    assert original.state is ProcessingState.REGISTERED
+    resent = await line.document(await arrive(line, document(93, subject="Gửi lại"), envelope=TAN_HOA))
+    unnumbered = document_mail(make_official_pdf(number=""), code="")  # held: no số, ký hiệu anywhere
+    held = await line.document(await arrive(line, unnumbered, envelope=TAN_HOA))
+    assert held.state is ProcessingState.HELD and not held.document_id
+    done = await complete_held(line.bridge.deps, held.id, Completion(f"Số: {code}", actor=TAN_HOA))
+    assert done.outcome is CompletionOutcome.HELD and done.document is not None
+    for doc in (resent, done.document):  # the same rule, the same warning, from both paths
+        assert doc.state is ProcessingState.HELD and doc.document_id == original.document_id
+        [warning] = [r for r in doc.reasons if r.code == DUPLICATE]
+        assert warning.message == duplicate_warning(doc, original) and original.id[:8] in warning.message
