@@ -23,7 +23,6 @@ from bridge.worker import Lease, OutboxWorker, RetryPolicy, failure_hooks, handl
 from core.inbound import Channel, InboundMessage
 
 log = logging.getLogger(__name__)
-INTAKE_QUIET = 0.05  # seconds without a new mail that count as a pause in arrivals
 
 
 @dataclass
@@ -67,13 +66,7 @@ class Bridge:
         """Accepting mail goes first: while mail is arriving (its CPU and, on SQLite, the write lock are what an
         SMTP client waits for), a worker waits for a pause before its next job, but at most
         `outbox.intake_yield` seconds, so documents keep moving during a long burst."""
-        writer, wait = self.writer, self.settings.outbox.intake_yield
-        if writer is None or wait <= 0:
-            return
-        for _ in range(max(1, round(wait / INTAKE_QUIET))):
-            if not writer.busy(INTAKE_QUIET):
-                return
-            await asyncio.sleep(INTAKE_QUIET)
+        await receive.give_way(self.writer, self.settings.outbox.intake_yield)
 
     async def close(self) -> None:
         aclose = getattr(self.deps.axis, "aclose", None)

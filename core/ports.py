@@ -79,7 +79,8 @@ class AxisUnavailable(Exception):
 
 
 class AxisRejected(Exception):
-    """The axis answered FAIL for this packet: retrying the same packet will not help."""
+    """The axis answered FAIL (args: ErrorCode, ErrorDesc). Final only for a code about the packet itself
+    (malformed, unknown recipient, too large); others mean "try later" (the caller decides)."""
 
 
 @dataclass(frozen=True, slots=True)

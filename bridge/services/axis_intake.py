@@ -33,6 +33,7 @@ from bridge.services import jobs, recall, receive
 from bridge.services.deliveries import VIETNAM, enqueue_agency_mail, record_status
 from bridge.services.deps import Deps
 from bridge.services.register_numbers import arrival_number
+from bridge.services.relay import refusal
 from bridge.services.statuses import apply_status
 from core import receipt
 from core.agency import Agency
@@ -358,8 +359,8 @@ async def send_refusal(deps: Deps, job: OutboxJob) -> None:
         await deps.axis.send_edoc(job.payload["organ"], packet, "status")
     except AxisUnavailable as exc:
         raise jobs.RetryLater(f"Trục liên thông không phản hồi: {exc}") from exc
-    except AxisRejected as exc:
-        raise jobs.GiveUp(f"Trục liên thông từ chối gói trạng thái 02: {exc}") from exc
+    except AxisRejected as exc:  # only a FAIL about the packet itself is final; -1 and the like: later
+        raise refusal(exc, "gói trạng thái 02") from exc
     async with deps.uow() as uow:
         await uow.outbox.complete(job.id)
         await uow.commit()

@@ -16,7 +16,7 @@ from bridge.services.officials import repo
 from bridge.services.register_numbers import arrival_number
 from core.document import Document, ProcessingState
 from core.officials import Official, Role
-from core.ports import MailUnavailable, OutgoingMail
+from core.ports import MailRefused, MailUnavailable, OutgoingMail
 from core.records import OutboxJob
 from core.status import StatusCode, StatusEvent
 from core.vn_time import format_date, format_time, to_vietnam
@@ -205,7 +205,7 @@ async def _refresh_notice(deps: Deps, job: OutboxJob, notice_id: int, renotify: 
     try:
         if renotify:  # the old message keeps the state, the buttons move to a new one that is seen
             await _notifier(deps).edit(notice.chat_id, notice.message_id, f"{text}\n\n⤵️ Xem tin nhắn mới bên dưới.")
-            message_id = await _notifier(deps).notify(notice.chat_id, text, keys)
+            message_id = await _notifier(deps).notify(notice.chat_id, text, keys, key=job.idempotency_key)  # once
         else:
             await _notifier(deps).edit(notice.chat_id, notice.message_id, text, keys)
     except Exception as exc:
@@ -298,12 +298,18 @@ async def _send_escalation(deps: Deps, job: OutboxJob, doc_id: str, organ: str) 
         "Đề nghị văn thư kiểm tra và xử lý ngay."
     )
     mail = OutgoingMail(
-        to=to, subject=f"[{doc.urgency.stamp}] Văn bản đến chưa tiếp nhận: {doc.display_code}", body=body
+        to=to,
+        subject=f"[{doc.urgency.stamp}] Văn bản đến chưa tiếp nhận: {doc.display_code}",
+        body=body,
+        key=job.idempotency_key,  # a re-send after a crash is the same mail: same Message-ID and Date
+        date=job.created_at,
     )
     try:
         await deps.mail.send(mail)
     except MailUnavailable as exc:
         raise jobs.RetryLater(f"Máy chủ thư không sẵn sàng: {exc}") from exc
+    except MailRefused as exc:
+        raise jobs.GiveUp(f"Máy chủ thư từ chối thư nhắc: {exc}") from exc
     await _complete(deps, job)
 
 

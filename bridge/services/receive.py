@@ -7,6 +7,7 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -148,18 +149,19 @@ class IntakeWriter:
     are retried one per transaction so one bad row cannot fail the others. No added delay: a lone row is
     written at once. The writing runs in its own task, so a caller that goes away stops nobody else."""
 
-    def __init__(self, deps: Deps, max_batch: int = 64) -> None:
+    def __init__(self, deps: Deps, max_batch: int = 64, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.deps, self.max_batch = deps, max_batch
         self._waiting: list[tuple[InboundRecord, bytes, asyncio.Future[Stored]]] = []
         self._task: asyncio.Task[None] | None = None
-        self.last_write = float("-inf")  # time.monotonic() of the latest row offered
+        self._monotonic = monotonic  # a seconds counter, not the time of day (tests pass their own)
+        self.last_write = float("-inf")  # monotonic() of the latest row offered
 
     def busy(self, within: float) -> bool:
         """Mail arrived in the last `within` seconds."""
-        return time.monotonic() - self.last_write < within
+        return self._monotonic() - self.last_write < within
 
     async def write(self, record: InboundRecord, raw: bytes) -> Stored:
-        self.last_write = time.monotonic()
+        self.last_write = self._monotonic()
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
         self._waiting.append((record, raw, done))
         if self._task is None or self._task.done():
@@ -167,7 +169,7 @@ class IntakeWriter:
         try:
             return await done
         finally:
-            self.last_write = time.monotonic()  # its client is answered now: arrivals count until then
+            self.last_write = self._monotonic()  # its client is answered now: arrivals count until then
 
     async def _drain(self) -> None:
         while self._waiting:
@@ -193,6 +195,27 @@ class IntakeWriter:
             results = await _add_many(uow, items)
             await uow.commit()
         return results
+
+
+INTAKE_QUIET = 0.05  # seconds without a new mail that count as a pause in arrivals
+
+
+async def give_way(
+    writer: IntakeWriter | None,
+    limit: float,
+    *,
+    quiet: float = INTAKE_QUIET,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> int:
+    """Wait for a pause in arrivals (`quiet` seconds without mail), at most about `limit` seconds; the number
+    of `quiet` naps taken (0: nothing was arriving)."""
+    if writer is None or limit <= 0:
+        return 0
+    naps = 0
+    while naps < max(1, round(limit / quiet)) and writer.busy(quiet):
+        await sleep(quiet)
+        naps += 1
+    return naps
 
 
 def _settle(done: asyncio.Future[Stored], outcome: Stored | BaseException) -> None:

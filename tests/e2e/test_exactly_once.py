@@ -21,8 +21,8 @@ HUYEN = "000.00.32.H61"
 async def test_a_slow_axis_with_two_workers_gets_one_packet(db_url: str, tmp_path: Path, axis: AxisSimulator,
                                                           mail_sink: SmtpSink) -> None:  # fmt: skip
     s = settings_for(db_url, tmp_path, axis.base_url, mail_sink.port)
-    s.outbox.workers, s.outbox.lease, s.outbox.heartbeat = 2, 0.8, 0.2
-    axis.set_delay(3.0)  # every answer comes after more than three leases
+    s.outbox.workers, s.outbox.lease, s.outbox.heartbeat = 2, 2.0, 0.25
+    axis.set_delay(5.0)  # every answer comes after more than two leases
     bridge = await start_bridge(s)
     try:
         await send_mail(s.smtp_in.port, document_mail(make_official_pdf(), recipients=HUYEN))
@@ -32,7 +32,10 @@ async def test_a_slow_axis_with_two_workers_gets_one_packet(db_url: str, tmp_pat
         assert axis.calls["sendEdoc"] == 1 and list(axis.send_counts().values()) == [1]
         jobs = await api_get(bridge.api, "/api/outbox?limit=50")
         relay = [j for j in jobs if j["kind"] == "relay"]
-        assert [(j["state"], j["attempts"]) for j in relay] == [("done", 1)], relay
+        # done; normally by the first worker (its heartbeat renews the claim: tests/integration/storage/
+        # test_worker_leases.py shows that on a stopped clock). Should a loaded machine stall it beyond its
+        # lease, the other worker takes over — and asks the axis first: one sendEdoc either way (above)
+        assert [j["state"] for j in relay] == ["done"] and relay[0]["attempts"] in (1, 2), relay
         assert len(docs) == 1
     finally:
         axis.set_delay(0)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
+from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.services import jobs
+from bridge.services.axis_intake import REFUSAL, send_refusal
 from bridge.services.checks import CheckPolicy
 from bridge.services.deps import Deps
 from bridge.services.inbound import DEPENDENCY_WAIT, dependency_wait
+from bridge.services.relay import refusal
 from bridge.worker import Backoff, RetryPolicy
+from core.ports import AxisRejected
+from core.records import OutboxJob, OutboxState
 
 
 def test_delays_grow_by_the_factor_until_the_cap() -> None:
@@ -71,3 +79,25 @@ def test_retry_policy_keeps_its_positional_order_and_uses_its_backoff() -> None:
     policy = RetryPolicy(5, 0.5, 3.0, 0.0)  # bootstrap: (max_attempts, initial_delay, max_delay, jitter)
     assert policy.backoff == Backoff(initial=0.5, factor=2.0, maximum=3.0, jitter=0.0)
     assert [policy.delay(n) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+
+
+def test_only_an_axis_fail_about_the_packet_itself_is_final() -> None:
+    """FAIL 400/404/413 (malformed, unknown recipient, too large): a dead letter at once; -1 and every other
+    code (403, 500, none): the axis's trouble, retried through the outage window."""
+    for code in ("400", "404", " 413"):
+        assert isinstance(refusal(AxisRejected(code, "…"), "gói tin"), jobs.GiveUp), code
+    for code in ("-1", "403", "500", ""):
+        later = refusal(AxisRejected(code, "lỗi"), "gói tin")
+        assert isinstance(later, jobs.RetryLater) and "sẽ gửi lại" in str(later), code
+
+
+async def test_the_02_answering_an_unreadable_packet_is_retried_after_fail_minus_one() -> None:
+    class FailingAxis:
+        async def send_edoc(self, organ: str, packet: bytes, message_type: str = "edoc") -> str:
+            raise AxisRejected("-1", "Hệ thống đang bận")
+
+    deps = Deps(uow=None, blobs=None, axis=FailingAxis(), mail=None)  # type: ignore[arg-type]
+    job = OutboxJob(1, REFUSAL, {"packet": base64.b64encode(b"<edXML/>").decode(), "organ": "000.00.00.H61"}, 1,
+                    "axis_refusal:x", "", OutboxState.DOING, datetime.now(UTC), datetime.now(UTC))  # fmt: skip
+    with pytest.raises(jobs.RetryLater, match="mã lỗi -1"):
+        await send_refusal(deps, job)

@@ -118,6 +118,12 @@ async def test_unacknowledged_urgent_document_escalates_by_mail(bridge: Bridge, 
     async with bridge.deps.uow() as uow:
         [notice] = await repo(uow, bridge.deps).notices_for(urgent, TAN_HOA)
     assert notice.state is NoticeState.FAILED  # still retried by the outbox meanwhile
+    # sent again (as after a crash between the relay's 250 and recording it): the same mail to clients
+    [job] = [j for j in await bridge.queue.list(limit=500) if j.payload.get("escalate") == urgent]
+    await notifications.handle_notify(bridge.deps, job)
+    again = await mail_sink.wait_for(lambda m: m is not mail and "chưa tiếp nhận" in str(m["Subject"]))
+    assert again["Message-ID"] == mail["Message-ID"] and again["Date"] == mail["Date"]
+    assert str(mail["Message-ID"]).startswith("<edoc.notify.")
 
 
 async def test_digest_lists_pending_and_overdue(bridge: Bridge, fake_bot_api: FakeBotApi) -> None:

@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bridge.services import receive
 from bridge.services.deps import Deps
 from core.inbound import Channel
@@ -75,32 +77,30 @@ def test_the_message_id_is_read_from_the_header_block_only() -> None:
 
 
 async def test_workers_give_way_while_mail_arrives(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from bridge.bootstrap import Bridge
-    from tests.fixtures.settings import base_settings
+    """Counted in naps of a seconds counter the test moves itself: no wall-clock thresholds."""
+    now = [0.0]  # a binary fraction-free start: 0.05 naps add up exactly enough
+    writer = receive.IntakeWriter(_deps(engine, tmp_path), monotonic=lambda: now[0])
+    naps: list[float] = []
 
-    settings = base_settings()
-    settings.outbox.intake_yield = 0.3
-    bridge = Bridge(settings, _deps(engine, tmp_path), engine, OutboxQueue(engine))
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    await bridge.intake_first()  # nothing arrived yet: no wait
-    assert loop.time() - start < 0.05
-    await bridge.intake_writer().write(_record("just-now"), b"x")
-    start = loop.time()
-    await bridge.intake_first()  # waits for a pause in arrivals (50 ms without mail)
-    assert 0.04 <= loop.time() - start < 0.3
+    async def nap(seconds: float) -> None:
+        naps.append(seconds)
+        now[0] += seconds
 
-    async def keep_arriving() -> None:
-        for i in range(40):
-            await bridge.intake_writer().write(_record(f"burst-{i}"), b"x")
-            await asyncio.sleep(0.01)
+    assert await receive.give_way(None, 0.3, sleep=nap) == 0  # no mail channel at all
+    assert await receive.give_way(writer, 0.3, sleep=nap) == 0 and naps == []  # nothing arrived yet: no wait
+    await writer.write(_record("just-now"), b"x")
+    assert await receive.give_way(writer, 0.3, sleep=nap) == 1 and naps == [receive.INTAKE_QUIET]  # one pause
+    assert await receive.give_way(writer, 0.3, sleep=nap) == 0  # the pause has been waited out
+    assert await receive.give_way(writer, 0, sleep=nap) == 0  # giving way switched off
 
-    burst = asyncio.create_task(keep_arriving())
-    await asyncio.sleep(0.02)
-    start = loop.time()
-    await bridge.intake_first()  # never a pause: gives up after intake_yield
-    assert 0.25 <= loop.time() - start < 0.6
-    await burst
+    async def nap_while_mail_arrives(seconds: float) -> None:
+        await nap(seconds)
+        await writer.write(_record(f"burst-{len(naps)}"), b"x")
+
+    await writer.write(_record("burst-0"), b"x")
+    naps.clear()
+    assert await receive.give_way(writer, 0.3, sleep=nap_while_mail_arrives) == 6  # never a pause: up to the limit
+    assert sum(naps) == pytest.approx(0.3) and writer.busy(receive.INTAKE_QUIET)
 
 
 async def test_a_worker_gives_way_before_each_job(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,8 @@ worker's job is taken over as soon as its short lease has passed, jobs sharing a
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -45,20 +46,64 @@ async def _steal(engine: AsyncEngine, job_id: int) -> None:
         await conn.execute(sa.update(outbox).where(outbox.c.id == job_id).values(locked_by="worker-other"))
 
 
+class StoppedClock:
+    """Time stands still until the test moves it: leases expire only when the test says so."""
+
+    def __init__(self) -> None:
+        self.at = datetime.now(UTC) + timedelta(seconds=5)  # jobs are queued on real time: due by then
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+class CountedQueue(OutboxQueue):
+    """The queue, counting the heartbeat's renewals."""
+
+    def __init__(self, engine: AsyncEngine, clock: StoppedClock) -> None:
+        super().__init__(engine, clock)
+        self.renewals = 0
+        self.renewed = asyncio.Condition()
+
+    async def renew(self, worker_id: str, job_ids: Collection[int], lease: timedelta) -> set[int]:
+        held = await super().renew(worker_id, job_ids, lease)
+        async with self.renewed:
+            self.renewals += 1
+            self.renewed.notify_all()
+        return held
+
+    async def renewed_after_now(self) -> None:
+        """A renewal that began after this call (the one under way may have read the clock before)."""
+        async with self.renewed:
+            target = self.renewals + 2
+            await asyncio.wait_for(self.renewed.wait_for(lambda: self.renewals >= target), 10)
+
+
 async def test_a_job_running_far_longer_than_its_lease_is_never_taken_over(engine: AsyncEngine, tmp_path: Path) -> None:
-    deps, queue = _deps(engine, tmp_path), OutboxQueue(engine)
+    clock = StoppedClock()
+    deps, queue = _deps(engine, tmp_path), CountedQueue(engine, clock)
     await _enqueue(deps, "slow")
-    runs: list[str] = []
-    stop = asyncio.Event()
+    lease = Lease(duration=10.0, heartbeat=0.02)  # 10 s on the stopped clock, renewed every 20 ms of real time
+    started, answered, runs = asyncio.Event(), asyncio.Event(), list[str]()
 
     async def slow(deps: Deps, job: OutboxJob) -> None:  # the peer answers after 5 leases
         runs.append(job.payload["key"])
-        await asyncio.sleep(FAST.duration * 5)
+        started.set()
+        await answered.wait()
         await _complete(deps, job)
-        stop.set()
 
-    workers = [OutboxWorker(deps, queue, {"test": slow}, RetryPolicy(), idle_sleep=0.02, lease=FAST) for _ in "ab"]
-    await asyncio.wait_for(asyncio.gather(*(w.run(stop) for w in workers)), 30)
+    first = OutboxWorker(deps, queue, {"test": slow}, RetryPolicy(), lease=lease)
+    second = OutboxWorker(deps, queue, {"test": slow}, RetryPolicy(), lease=lease)
+    running = asyncio.create_task(first.run_once())
+    await asyncio.wait_for(started.wait(), 10)
+    for _ in range(5):
+        clock.advance(lease.duration * 0.9)
+        await queue.renewed_after_now()
+        assert await second.run_once() == 0  # renewed: nothing for the other worker
+    answered.set()
+    assert await asyncio.wait_for(running, 10) == 1
     [job] = await queue.list()
     assert runs == ["slow"] and job.state is OutboxState.DONE and job.attempts == 1
 
@@ -141,27 +186,19 @@ async def test_completing_after_the_claim_was_lost_rolls_back_the_jobs_effects(
 async def test_a_dead_workers_job_is_taken_over_once_its_short_lease_has_passed(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    deps, queue = _deps(engine, tmp_path), OutboxQueue(engine)
+    clock = StoppedClock()
+    deps, queue = _deps(engine, tmp_path), OutboxQueue(engine, clock)
     await _enqueue(deps, "orphan")
-    [claimed] = await queue.claim("worker-dead", lease=timedelta(seconds=FAST.duration))  # then it died
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    ran = asyncio.Event()
-
-    async def handler(deps: Deps, job: OutboxJob) -> None:
-        await _complete(deps, job)
-        ran.set()
-
-    stop = asyncio.Event()
-    worker = OutboxWorker(deps, queue, {"test": handler}, RetryPolicy(), idle_sleep=0.05, lease=FAST)
-    task = asyncio.create_task(worker.run(stop))
-    await asyncio.wait_for(ran.wait(), 10)
-    waited = loop.time() - started
-    stop.set()
-    await task
+    lease = Lease()  # the default: a dead worker's jobs move within seconds, not after a fixed minute
+    assert lease.duration <= 10 and lease.heartbeat * 3 <= lease.duration
+    [claimed] = await queue.claim("worker-dead", lease=timedelta(seconds=lease.duration))  # then it died
+    worker = OutboxWorker(deps, queue, {"test": _complete}, RetryPolicy(), lease=lease)
+    clock.advance(lease.duration - 0.1)
+    assert await worker.run_once() == 0  # still its lease
+    clock.advance(0.2)
+    assert await worker.run_once() == 1  # the lease has passed: taken over
     [job] = await queue.list()
     assert job.id == claimed.id and (job.state, job.attempts) == (OutboxState.DONE, 2)
-    assert FAST.duration * 0.9 <= waited < FAST.duration + 3  # the lease, not a fixed minute
 
 
 async def test_jobs_sharing_an_order_key_run_one_after_the_other(engine: AsyncEngine, tmp_path: Path) -> None:
