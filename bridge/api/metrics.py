@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from bridge.api.auth import require_roles
+from bridge.api.expiry import expiry
 from bridge.mailboxes import mailbox_views
 from bridge.reports.dashboard import pollers_health
 from bridge.reports.facts import step_durations
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 RECENT = timedelta(days=1)  # window for the step duration histograms
 REASONS_WINDOW = timedelta(days=7)  # window for the rejection reasons
 RECENT_DOCUMENTS = 1000  # at most this many documents are read per scrape, newest first
+CLAMD_PING_WITHIN = 3.0  # seconds; a scrape must not hang on a dead clamd
 BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -103,7 +105,8 @@ async def collect(bridge: Any) -> list[Any]:
             [x for d in recent for x in step_durations(d, "verify_signatures")],
         )
     )
-    pollers = pollers_health(mailbox_views(bridge), now) or []
+    views = mailbox_views(bridge)
+    pollers = pollers_health(views, now) or []
     last = GaugeMetricFamily(
         "edoc_poller_last_success_age_seconds", "Thời gian từ lần thăm dò hộp thư thành công", labels=["mailbox"]
     )
@@ -116,8 +119,39 @@ async def collect(bridge: Any) -> list[Any]:
         if p["last_success_age_seconds"] is not None:
             last.add_metric([p["mailbox"]], p["last_success_age_seconds"])
         healthy.add_metric([p["mailbox"]], 1.0 if p["healthy"] else 0.0)
-    fam += [last, healthy]
-    return fam
+    fam += [last, healthy, *mailbox_freshness(views), await clamd_up(bridge)]
+    return fam + await expiry(bridge.settings, now)
+
+
+def mailbox_freshness(views: list[dict[str, Any]]) -> list[Any]:
+    """Per mailbox: does this process poll it (the lease holder), and when did its last poll succeed (Unix time).
+    Summed over the instances, no leader for a while means nobody polls it."""
+    leader = GaugeMetricFamily(
+        "edoc_mailbox_leader", "Tiến trình này đang giữ quyền thăm dò hộp thư (1) hay không (0)", labels=["mailbox"]
+    )
+    success = GaugeMetricFamily(
+        "edoc_mailbox_last_success_timestamp_seconds",
+        "Thời điểm (Unix) lần thăm dò hộp thư thành công gần nhất của tiến trình này",
+        labels=["mailbox"],
+    )
+    for v in views:
+        leader.add_metric([v["name"]], 1.0 if v["leader"] else 0.0)
+        if v["last_success"]:
+            success.add_metric([v["name"]], datetime.fromisoformat(v["last_success"]).timestamp())
+    return [leader, success]
+
+
+async def clamd_up(bridge: Any) -> GaugeMetricFamily:
+    """1 when clamd answers PING now, 0 when it does not; no sample when no scanner is configured (demo)."""
+    up = GaugeMetricFamily("edoc_clamd_up", "clamd trả lời PING (1) hay không (0)")
+    ping = getattr(bridge.deps.scanner, "ping", None)
+    if ping is not None:
+        try:
+            ok = bool(await asyncio.wait_for(ping(), CLAMD_PING_WITHIN))
+        except (OSError, TimeoutError):
+            ok = False
+        up.add_metric([], 1.0 if ok else 0.0)
+    return up
 
 
 async def delivery_alerts(bridge: Any, now: Any) -> list[Any]:
@@ -130,7 +164,7 @@ async def delivery_alerts(bridge: Any, now: Any) -> list[Any]:
     oldest = GaugeMetricFamily(
         "edoc_outbox_failing_seconds", "Thời gian từ lần lỗi đầu của việc lỗi lâu nhất", labels=["kind"]
     )
-    for kind in sorted({j.kind for j in failing}):
+    for kind in sorted({"relay"} | {j.kind for j in failing}):  # relay always: its alert sees a 0
         mine = [j for j in failing if j.kind == kind]
         retrying.add_metric([kind], sum(j.state.value != "dead" for j in mine))
         dead.add_metric([kind], sum(j.state.value == "dead" for j in mine))
