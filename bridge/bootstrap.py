@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.checks import AnalysisPool, configure_checks, pool_size, prepare_demo_pki
+from bridge.demo_marks import marked_mail
 from bridge.directory import load_directory
 from bridge.edxml.dsig import PacketPolicy
 from bridge.services import receive
@@ -191,7 +192,8 @@ async def build(settings: Settings, *, clock: Any = None) -> Bridge:
         axis=VxpAxisClient(
             settings.axis.base_url, settings.axis.system_id, settings.axis.secret.get_secret_value(), clock=clock
         ),
-        mail=_mail_sender(settings),
+        mail=marked_mail(_mail_sender(settings), settings.demo),  # demo: every mail says so
+        demo=settings.demo,
         parse_message=parsed_once(lambda raw: parse_message(raw, Channel.SMTP)),
         bridge_organ=settings.bridge_organ,
         audit=audit,

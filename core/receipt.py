@@ -320,6 +320,14 @@ def _receipt(subject: str, body: list[str]) -> ReceiptText:
 # "-- " is the signature separator: mail clients and core.reply_keywords stop reading there.
 _FOOTER = "-- \nThông báo này do cầu nối văn bản điện tử (edoc-bridge) gửi tự động."
 
+# The demo profile (`make run`): every mail the bridge sends and every chat receipt ends with this line
+# (bridge.demo_marks), so nobody takes a test installation's receipt for a real one.
+DEMO_NOTE = "CHẾ ĐỘ THỬ NGHIỆM — gửi từ một bản cài đặt thử nghiệm của edoc-bridge, không có giá trị pháp lý."
+
+
+def with_demo_note(text: str) -> str:
+    return f"{text.rstrip()}\n\n{DEMO_NOTE}"
+
 
 def _ref(doc: Document) -> str:
     return f"số {doc.code}" if doc.code else "(chưa có số, ký hiệu)"

@@ -44,3 +44,4 @@ class Deps:
     # the bridge's own mail addresses (sender of receipts, intake, Reply-To): mail from them, or answering a
     # Message-ID of their domains, is never answered (bridge.pipeline.answers)
     own_addresses: frozenset[str] = frozenset()
+    demo: bool = False  # the demo profile: chat receipts end with core.receipt.DEMO_NOTE (mail: bridge.demo_marks)

@@ -16,7 +16,7 @@ from core import receipt
 from core.document import Document
 from core.inbound import Channel
 from core.ports import MailRefused, MailUnavailable, OutgoingMail
-from core.receipt import ReceiptText
+from core.receipt import ReceiptText, with_demo_note
 from core.records import OutboxJob
 from core.status import StatusCode, StatusEvent
 
@@ -109,4 +109,5 @@ async def _mail(deps: Deps, job: OutboxJob, p: dict[str, Any]) -> None:
 async def _chat(deps: Deps, job: OutboxJob, p: dict[str, Any]) -> None:
     if deps.notifier is None:
         raise jobs.RetryLater("chatbot chưa sẵn sàng")
-    await deps.notifier.notify(p["to"], f"{p['subject']}\n\n{p['body']}", key=job.idempotency_key)
+    text = f"{p['subject']}\n\n{p['body']}"
+    await deps.notifier.notify(p["to"], with_demo_note(text) if deps.demo else text, key=job.idempotency_key)

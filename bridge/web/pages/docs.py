@@ -13,8 +13,14 @@ ASSETS = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}
 PAGE = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>edoc-bridge — API</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"><link rel="icon" href="/docs/assets/favicon-32x32.png">
-</head><body><div id="swagger-ui"></div>
+<link rel="stylesheet" href="/web/static/docs.css">
+</head><body>{banner}<div id="swagger-ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script><script src="/web/static/docs.js"></script></body></html>"""
+# the same words as the console's banner (templates/base.html)
+DEMO_BANNER = (
+    '<div class="demo-banner" id="demo-banner">Chế độ thử nghiệm — dữ liệu và chữ ký chỉ để thử, '
+    "không có giá trị pháp lý</div>"
+)
 
 
 def router(bridge: Any) -> APIRouter:
@@ -22,7 +28,7 @@ def router(bridge: Any) -> APIRouter:
 
     @r.get("/docs")
     async def docs() -> HTMLResponse:
-        return HTMLResponse(PAGE)
+        return HTMLResponse(PAGE.format(banner=DEMO_BANNER if bridge.settings.demo else ""))
 
     @r.get("/docs/assets/{name}")
     async def asset(name: str) -> FileResponse:
