@@ -10,6 +10,7 @@ import ipaddress
 import socket
 import ssl
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bridge.settings import DEMO_SECRETS, Settings
 from signing.trust_folder import TrustFolder
@@ -68,9 +69,30 @@ def _checks(s: Settings) -> list[str]:
             found.append(f"checks: không có tệp chứng thư {name}.")
         elif path.read_bytes() in demo:
             found.append(f"checks: {name} là chứng thư THỬ NGHIỆM (config/trust/demo-*), không dùng cho production.")
+        elif (why := _trust_file_problem(path.read_bytes())) is not None:
+            found.append(f"checks: {name} {why}")
     if not c.sender_auth:
         found.append("checks.sender_auth = false: phải xác thực người gửi (DKIM/SPF).")
     return found
+
+
+def _trust_file_problem(data: bytes) -> str | None:
+    """Why a trust root/intermediate file cannot serve production: not a certificate, or one of the demo PKI
+    that `make run` generates (var/demo-pki: its private keys are on every demo machine)."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    from signing.demo_pki import DEMO_ORGANISATION
+
+    try:
+        pem = b"-----BEGIN" in data
+        certs = x509.load_pem_x509_certificates(data) if pem else [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        return "không đọc được: không phải chứng thư X.509 (PEM hoặc DER)."
+    names = {str(a.value) for c in certs for a in c.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)}
+    if DEMO_ORGANISATION in names:
+        return "là chứng thư của PKI THỬ NGHIỆM (var/demo-pki của chế độ demo), không dùng cho production."
+    return None
 
 
 def _axis(s: Settings) -> list[str]:
@@ -79,10 +101,22 @@ def _axis(s: Settings) -> list[str]:
         found.append("axis.simulator = true: trục mô phỏng chỉ dùng trong chế độ demo.")
     if not a.base_url.startswith(("https://", "http://")):
         found.append(f"axis.base_url = {a.base_url!r}: cần địa chỉ thật của trục liên thông.")
+    elif _is_simulator(a.base_url, a.simulator_port):
+        found.append(f"axis.base_url = {a.base_url!r} là trục mô phỏng của chế độ demo: cần địa chỉ thật của trục.")
     secret = a.secret.get_secret_value()
     if secret in DEMO_SECRETS or len(secret) < MIN_SECRET:
         found.append(f"axis.secret trống, là giá trị mẫu hoặc ngắn hơn {MIN_SECRET} ký tự: cần khóa thật của trục.")
     return found
+
+
+def _is_simulator(url: str, simulator_port: int) -> bool:
+    """The demo's axis (config/demo.toml: http://127.0.0.1:8090, the simulator's own port on this machine)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    return _loopback(parts.hostname or "") and port == simulator_port
 
 
 def _smtp_tls(s: Settings) -> list[str]:

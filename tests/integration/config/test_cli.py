@@ -145,3 +145,11 @@ def test_tracebacks_only_with_debug(tmp_path: Path) -> None:
     assert line.startswith("Lỗi hệ thống:") and line.endswith("(chạy lại với --debug để xem chi tiết)"), line
     loud = cli("--debug", "outbox", "list", cwd=tmp_path, env=unreachable)
     assert loud.returncode != 0 and "Traceback (most recent call last)" in loud.stderr
+
+
+def test_config_check_refuses_an_unknown_key_naming_key_and_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[smtp_in]\nprot = 25\n", encoding="utf-8")
+    run = cli("config", "check", "-c", str(bad), cwd=tmp_path)
+    line = one_line_error(run, code=3)
+    assert line.startswith(f"Cấu hình sai: smtp_in.prot (tệp {bad}): khóa không có trong cấu hình"), line

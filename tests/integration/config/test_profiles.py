@@ -17,6 +17,7 @@ from bridge.profiles import (
     unreachable,
 )
 from bridge.settings import Settings, load_settings
+from signing.demo_pki import DemoPki
 from tests.fixtures.clamd import ClamdServer
 from tests.fixtures.pki_fixtures import PkiFiles
 from tests.fixtures.tls import TlsFiles, make_tls_files
@@ -66,12 +67,30 @@ def _demo_root(s: Settings) -> None:
     s.checks.trust_roots = [str(ROOT / "config" / "trust" / "demo-root.pem")]
 
 
+def _garbage_root(s: Settings) -> None:
+    garbage = Path(s.smtp_in.tls_cert).with_name("garbage.pem")
+    garbage.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    s.checks.trust_roots = [str(garbage)]
+
+
+def _generated_demo_root(s: Settings) -> None:
+    """The root `make run` generates into var/demo-pki, copied under another name (no demo_pki setting)."""
+    pki = DemoPki.ensure(Path(s.smtp_in.tls_cert).parent / "demo-pki")
+    s.checks.trust_roots = [str(pki.root_pem)]
+
+
 REFUSALS: dict[str, tuple[Callable[[Settings], None], str]] = {
     "clamd off": (lambda s: setattr(s.checks, "clamd_enabled", False), "checks.clamd_enabled = false"),
     "no trust roots": (lambda s: setattr(s.checks, "trust_roots", []), "checks.trust_roots trống"),
     "a missing root file": (lambda s: setattr(s.checks, "trust_roots", ["/nonexistent/root.pem"]), "không có tệp"),
     "the demo root": (_demo_root, "là chứng thư THỬ NGHIỆM"),
     "no axis URL": (lambda s: setattr(s.axis, "base_url", ""), "axis.base_url = ''"),
+    "the demo's axis URL": (
+        lambda s: setattr(s.axis, "base_url", "http://127.0.0.1:8090"),
+        "axis.base_url = 'http://127.0.0.1:8090' là trục mô phỏng",
+    ),
+    "a trust root that is no certificate": (_garbage_root, "không phải chứng thư X.509"),
+    "the generated demo PKI": (_generated_demo_root, "PKI THỬ NGHIỆM (var/demo-pki"),
     "the demo secret": (lambda s: setattr(s.axis, "secret", "demo-secret"), "axis.secret"),
     "a short secret": (lambda s: setattr(s.axis, "secret", "short-secret"), "axis.secret"),
     "the simulator": (lambda s: setattr(s.axis, "simulator", True), "axis.simulator = true"),
