@@ -29,8 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _path(name: str) -> Path:
+    """A relative path is the working directory's; in a source checkout, one missing there is the checkout's.
+    (Installed, ROOT is site-packages: nothing may be read from or written there.)"""
     p = Path(name)
-    return p if p.is_absolute() or p.exists() else ROOT / p
+    if p.is_absolute() or p.exists() or not (ROOT / "config" / "default.toml").is_file():
+        return p
+    return ROOT / p
 
 
 def prepare_demo_pki(checks: Checks) -> None:
