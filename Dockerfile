@@ -22,6 +22,10 @@ FROM ${PYTHON_IMAGE}
 LABEL org.opencontainers.image.title="edoc-bridge" \
       org.opencontainers.image.description="Cầu nối văn bản điện tử: email/Telegram ⇄ trục liên thông"
 ENV PATH=/opt/edoc-bridge/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 TZ=Asia/Ho_Chi_Minh
+# pg_dump/pg_restore for `edoc-bridge backup` (Debian 12: PostgreSQL 15, as the compose's server)
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 edoc \
  && useradd --system --uid 10001 --gid edoc --home-dir /srv/edoc-bridge --shell /usr/sbin/nologin edoc
 COPY --from=build /opt/edoc-bridge/venv /opt/edoc-bridge/venv

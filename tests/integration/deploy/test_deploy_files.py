@@ -26,6 +26,8 @@ SECRETS = {
     "EDOC_SECURITY__AUDIT_KEY": "audit-key-not-shown-0123456789",
     "EDOC_SMTP_OUT__PASSWORD": "relay-password-not-shown",
     "EDOC_API__MACHINE_TOKEN": "machine-token-not-shown-0123456789",
+    "EDOC_BLOBS__S3_ACCESS_KEY": "edoc-bridge-access",
+    "EDOC_BLOBS__S3_SECRET_KEY": "s3-secret-not-shown-0123456789",
 }
 
 
@@ -39,7 +41,7 @@ def test_compose_has_two_bridges_postgres_clamd_s3_and_a_tls_proxy() -> None:
     assert bridges == ["bridge1", "bridge2"]
     for name in bridges:
         s = services[name]
-        assert {"postgres", "clamd", "migrate"} <= set(s["depends_on"]), name
+        assert {"postgres", "clamd", "s3", "migrate"} <= set(s["depends_on"]), name
         assert "./deploy/config/production.toml:/etc/edoc-bridge/bridge.toml:ro" in s["volumes"]
         assert not any("EDOC_" in str(v) for v in s.get("environment", {}).values())  # secrets are files
         assert set(s["secrets"]) == set(SECRETS)
@@ -103,6 +105,7 @@ def test_dockerfile_is_multi_stage_slim_non_root_with_a_healthcheck_and_no_test_
         for part in source.split():
             assert (ROOT / part).exists(), part
     assert "COPY --from=build /opt/edoc-bridge/venv /opt/edoc-bridge/venv" in text
+    assert "postgresql-client" in text.split("\nFROM ")[2]  # `backup create` runs pg_dump
     entry = (DEPLOY / "docker-entrypoint.sh").read_text(encoding="utf-8")
     assert os.access(DEPLOY / "docker-entrypoint.sh", os.X_OK) and 'exec edoc-bridge "$@"' in entry
 
@@ -186,11 +189,13 @@ def test_the_production_example_passes_config_check_with_its_secrets(
     ok = config_check(tmp_path, {**SECRETS, **files})
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.rstrip().endswith("Cấu hình hợp lệ (profile = 'production').")
-    for secret in SECRETS.values():
-        assert secret.split("@")[0].split(":")[-1] not in ok.stdout + ok.stderr
+    for name, secret in SECRETS.items():
+        if name != "EDOC_BLOBS__S3_ACCESS_KEY":  # an id, shown like a user name
+            assert secret.split("@")[0].split(":")[-1] not in ok.stdout + ok.stderr, name
+    assert 'backend = "s3"' in ok.stdout
     without = config_check(tmp_path, files)
     assert without.returncode == 3 and "Traceback" not in without.stderr
-    for key in ("axis.secret", "security.audit_key", "database_url là SQLite"):
+    for key in ("axis.secret", "security.audit_key", "database_url là SQLite", "blobs.s3_secret_key"):
         assert key in without.stderr, (key, without.stderr)
 
 
