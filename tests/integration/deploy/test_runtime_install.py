@@ -138,7 +138,19 @@ def test_offline_commands_run_on_the_demo(runtime_venv: Path, workdir: Path, dem
     assert "000.00.32.H61" in run(runtime_venv, "agencies", "list", cwd=cwd, env=env).stdout
     run(runtime_venv, "users", "add", "quantri", "--role", "admin", "--full-name", "Quản trị", cwd=cwd, env=env)
     assert "quantri" in run(runtime_venv, "users", "list", cwd=cwd, env=env).stdout
-    run(runtime_venv, "officials", "add", "--name", "An", "--organ", "000.00.32.H61", "--role", "văn thư", cwd=cwd, env=env)
+    run(
+        runtime_venv,
+        "officials",
+        "add",
+        "--name",
+        "An",
+        "--organ",
+        "000.00.32.H61",
+        "--role",
+        "văn thư",
+        cwd=cwd,
+        env=env,
+    )
     assert "An" in run(runtime_venv, "officials", "list", cwd=cwd, env=env).stdout
     run(runtime_venv, "outbox", "list", cwd=cwd, env=env)
     run(runtime_venv, "audit", "verify", cwd=cwd, env=env)
