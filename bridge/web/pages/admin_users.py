@@ -48,8 +48,8 @@ def router(bridge: Any) -> APIRouter:
         try:
             await change(accounts)
         except AccountError as exc:
-            return back(PAGE, str(exc))
-        return back(PAGE, done)
+            return back(request, PAGE, str(exc), error=True)
+        return back(request, PAGE, done)
 
     @r.post("/users/new")
     async def create(request: Request, user: PageUser, username: Text, role: Text, password: Text,
@@ -57,7 +57,7 @@ def router(bridge: Any) -> APIRouter:
         try:
             kind = Role(role)
         except ValueError:
-            return back(PAGE, "Vai trò không hợp lệ.")
+            return back(request, PAGE, "Vai trò không hợp lệ.", error=True)
         return await act(request, user, csrf, f"Đã tạo người dùng {username}.",
                          lambda a: a.create_user(username.strip(), password, kind, organ_id.strip(), full_name.strip(),
                                                  actor=user.username))  # fmt: skip
@@ -65,7 +65,7 @@ def router(bridge: Any) -> APIRouter:
     @r.post("/users/{username}/disable")
     async def disable(request: Request, user: PageUser, username: str, csrf: Text = "") -> Response:
         if username == user.username:
-            return back(PAGE, "Không tự khóa tài khoản của chính mình.")
+            return back(request, PAGE, "Không tự khóa tài khoản của chính mình.", error=True)
         return await act(request, user, csrf, f"Đã khóa {username}; các phiên và mã truy cập đã bị hủy.",
                          lambda a: a.disable(username, actor=user.username))  # fmt: skip
 
@@ -85,7 +85,7 @@ def router(bridge: Any) -> APIRouter:
         try:
             issued = await accounts.issue_token(username, name, actor=user.username, days=days)
         except AccountError as exc:
-            return back(PAGE, str(exc))
+            return back(request, PAGE, str(exc), error=True)
         return render(  # shown once, never stored: not in a redirect URL
             request,
             "users.html",
@@ -106,6 +106,6 @@ def router(bridge: Any) -> APIRouter:
     async def unlock(request: Request, user: PageUser, key: Text, csrf: Text = "") -> Response:
         accounts = admin(request, user, csrf)
         done = await accounts.unlock(key, actor=user.username)
-        return back(PAGE, f"Đã gỡ khóa {key}." if done else f"«{key}» không bị khóa.")
+        return back(request, PAGE, f"Đã gỡ khóa {key}." if done else f"«{key}» không bị khóa.")
 
     return r
