@@ -27,6 +27,7 @@ TEMPLATES.filters.update(
     vn_time=lambda at, seconds=False: format_time(at, seconds=seconds) if at else "—",
     vn_date=lambda d: format_date(d) if d else "—",
     state_label=labels.state_label,
+    state_tone=labels.state_tone,
     audit_action=labels.audit_action,
     number=lambda n: f"{n:,}".replace(",", "."),
 )
@@ -50,7 +51,7 @@ def render(request: Request, name: str, title: str, status: int = 200, **ctx: An
     user = getattr(request.state, "user", None)
     ctx.setdefault("message", None)
     if ctx["message"] is None:
-        ctx["message"], ctx["error"] = shown_message(request)
+        ctx["message"], ctx["tone"] = shown_message(request)
     console = getattr(request.app.state, "console", None)
     html = TEMPLATES.get_template(name).render(
         title=title,
@@ -63,31 +64,40 @@ def render(request: Request, name: str, title: str, status: int = 200, **ctx: An
     return HTMLResponse(html, status_code=status)
 
 
-def _sign(key: bytes, text: str, error: bool) -> str:
-    return hmac.new(key, f"{int(error)}:{text}".encode(), hashlib.sha256).hexdigest()[:32]
+_TONE_CODES = {"ok": "0", "err": "1", "warn": "w"}  # the message's colour class, as it travels in the URL
+_CODE_TONES = {v: k for k, v in _TONE_CODES.items()}
 
 
-def back(request: Request, to: str, message: str = "", *, error: bool = False) -> RedirectResponse:
-    """Redirect after a form; the message travels in the URL with the server's signature."""
+def _sign(key: bytes, text: str, code: str) -> str:
+    return hmac.new(key, f"{code}:{text}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def back(
+    request: Request, to: str, message: str = "", *, error: bool = False, tone: str | None = None
+) -> RedirectResponse:
+    """Redirect after a form; the message travels in the URL with the server's signature. Its colour: `tone`
+    ("ok", "warn", "err"; e.g. labels.state_tone of the state the action left), else error or success."""
     if not message:
         return RedirectResponse(to, status_code=303)
     key = request.app.state.console.message_key
-    query = urlencode({"m": message, "e": int(error), "s": _sign(key, message, error)})
+    code = _TONE_CODES.get(tone or ("err" if error else "ok"), "1")
+    query = urlencode({"m": message, "e": code, "s": _sign(key, message, code)})
     return RedirectResponse(f"{to}{'&' if '?' in to else '?'}{query}", status_code=303)
 
 
-def shown_message(request: Request) -> tuple[str, bool]:
-    """The message of `back()`, only when its signature is the server's (anything else shows nothing)."""
-    text, error, sig = (
+def shown_message(request: Request) -> tuple[str, str]:
+    """The message of `back()` and its tone, only when its signature is the server's (else nothing shows)."""
+    text, code, sig = (
         request.query_params.get("m", ""),
-        request.query_params.get("e") == "1",
+        request.query_params.get("e", ""),
         request.query_params.get("s", ""),
     )
     console = getattr(request.app.state, "console", None)
     if (
         not text
+        or code not in _CODE_TONES
         or console is None
-        or not hmac.compare_digest(sig.encode(), _sign(console.message_key, text, error).encode())
+        or not hmac.compare_digest(sig.encode(), _sign(console.message_key, text, code).encode())
     ):
-        return "", False
-    return text, error
+        return "", "ok"
+    return text, _CODE_TONES[code]

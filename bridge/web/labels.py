@@ -14,6 +14,16 @@ STATES = {
     ProcessingState.REGISTERED: "Đã vào sổ",
     ProcessingState.RECALLED: "Đã thu hồi",
 }
+# The colour class of a state or an action's outcome (console.css: ok = success, warn = warning, err = danger):
+# a held document waits (warning), a refusal is never shown as a success.
+TONES = {
+    "registered": "ok",
+    "held": "warn",
+    "received": "warn",
+    "waiting": "warn",
+    "recalled": "warn",
+    "rejected": "err",
+}
 DIRECTIONS = {Direction.OUTGOING: "Văn bản đi", Direction.INCOMING: "Văn bản đến"}
 OUTCOMES = {
     Outcome.CONTINUE: "Đạt",
@@ -86,6 +96,11 @@ DETAIL_NAMES = {
 
 def state_label(state: Any) -> str:
     return STATES.get(ProcessingState(state), str(state)) if state in {s.value for s in ProcessingState} else str(state)
+
+
+def state_tone(state: Any) -> str:
+    """ "ok", "warn" or "err" for a ProcessingState or a CompletionOutcome (anything else: "err")."""
+    return TONES.get(str(getattr(state, "value", state)), "err")
 
 
 def audit_action(code: str) -> str:

@@ -11,8 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from bridge.api.auth import acting_on, check_csrf, may_see
 from bridge.services import checks_review
 from bridge.web.common import back
+from bridge.web.labels import state_tone
 from core.access import User
-from core.document import Document
+from core.document import Document, ProcessingState
 
 
 async def document_for(bridge: Any, user: User, doc_id: str, *, acting: bool) -> Document:
@@ -44,4 +45,6 @@ async def decide(
     except checks_review.ReviewError as exc:
         return back(request, done_to, str(exc), error=True)
     bridge.wake.set()  # the decision and its audit entry were committed together (checks_review)
-    return back(request, done_to, "Đã tiếp nhận văn bản" if reason is None else "Đã từ chối văn bản")
+    done = ProcessingState.REGISTERED if reason is None else ProcessingState.REJECTED  # a refusal is not green
+    return back(request, done_to, "Đã tiếp nhận văn bản" if reason is None else "Đã từ chối văn bản",
+                tone=state_tone(done))  # fmt: skip

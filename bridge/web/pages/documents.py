@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from bridge.api.auth import check_csrf, may_act_here
 from bridge.services.completion import FIELD_LABELS as COMPLETION_FIELDS
-from bridge.services.completion import Completion, CompletionOutcome, complete_held
+from bridge.services.completion import Completion, complete_held
 from bridge.web.common import PageUser, back, render
 from bridge.web.document_view import document_view
+from bridge.web.labels import state_tone
 from bridge.web.preview import PreviewError, page_count, render_page
 from bridge.web.review import decide, document_for
 from core.document import Attachment, Document, ProcessingState
@@ -115,8 +116,7 @@ def router(bridge: Any) -> APIRouter:
             bridge.deps, doc_id, Completion(lines, upload, actor=user.username, channel="dashboard")
         )
         bridge.wake.set()  # the completion and its audit entry were committed together (completion)
-        failed = done.outcome in (CompletionOutcome.NOTHING, CompletionOutcome.NOT_HELD, CompletionOutcome.WAITING)
-        return back(request, f"/web/documents/{doc_id}", done.message, error=failed)
+        return back(request, f"/web/documents/{doc_id}", done.message, tone=state_tone(done.outcome))
 
     @r.post("/{doc_id}/reject")
     async def reject(

@@ -13,6 +13,7 @@ from bridge.api.auth import acting_on, check_csrf
 from bridge.services.completion import CompletionOutcome
 from bridge.services.held_form import LABELS, held_form, submit_held_form
 from bridge.web.common import PageUser, back, render
+from bridge.web.labels import state_tone
 from core.held_receipt import STATE_LABELS
 
 MAX_PDF = 25 * 1024 * 1024
@@ -58,9 +59,9 @@ def router(bridge: Any) -> APIRouter:
         values = {"code": code, "issued_date": issued_date, "type_name": type_name, "subject": subject}
         result = await submit_held_form(bridge.deps, doc_id, values, recipients or [], upload, user.username)
         bridge.wake.set()  # the completion and its audit entry were committed together (completion)
-        failed = result.outcome is not CompletionOutcome.REGISTERED
+        tone = state_tone(result.outcome)  # registered: success, still held: warning, refused: danger
         if result.outcome in (CompletionOutcome.REGISTERED, CompletionOutcome.REJECTED, CompletionOutcome.NOT_HELD):
-            return back(request, "/web/held", result.message, error=failed)
-        return back(request, f"/web/held/{doc_id}/bo-sung", result.message, error=failed)
+            return back(request, "/web/held", result.message, tone=tone)
+        return back(request, f"/web/held/{doc_id}/bo-sung", result.message, tone=tone)
 
     return r
