@@ -91,8 +91,8 @@ class RegisterSearch:
 
 def conditions(f: SearchFilters) -> builtins.list[sa.ColumnElement[bool]]:
     conds: builtins.list[sa.ColumnElement[bool]] = []
-    for word in words(fold(f.text)):  # each one starts a word of the document: index ranges, no scan
-        conds.append(t.c.id.in_(starting_with(word)))
+    if found := [starting_with(w) for w in words(fold(f.text))]:  # each starts a word of it: index ranges, no scan
+        conds.append(t.c.id.in_(found[0] if len(found) == 1 else sa.intersect(*found)))  # one set, then documents
     for organ in (f.scope, f.organ):
         if organ:  # two index lookups united (an OR across the tables would scan every document)
             sent = sa.select(t.c.id).where(t.c.sender == organ)
