@@ -339,6 +339,9 @@ def inconsistencies(s: Settings) -> list[tuple[tuple[str, ...], str]]:
         found.append((("outbox", "max_delay"), "outbox.max_delay phải lớn hơn hoặc bằng outbox.initial_delay"))
     if s.outbox.heartbeat >= s.outbox.lease:
         found.append((("outbox", "heartbeat"), "outbox.heartbeat phải nhỏ hơn outbox.lease"))
+    if 0 < s.outbox.keep_done_days * 24 < s.outbox.retry_window_hours:  # a job's key must outlive its retries
+        why = "outbox.keep_done_days phải bằng 0 (giữ mãi) hoặc dài hơn outbox.retry_window_hours"
+        found.append((("outbox", "keep_done_days"), why))
     if s.bot.enabled and not s.bot.token.get_secret_value():
         found.append((("bot", "token"), "bot.enabled = true cần bot.token"))
     if s.bot.enabled and s.bot.mode == "webhook" and not s.bot.webhook_url:

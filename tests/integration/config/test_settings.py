@@ -124,9 +124,11 @@ def test_wrong_types_and_impossible_values_are_refused(tmp_path: Path, toml: str
 
 
 def test_values_impossible_together_are_refused(tmp_path: Path) -> None:
-    path = write(tmp_path, "[outbox]\ninitial_delay = 10.0\nmax_delay = 5.0\n[bot]\nenabled = true\n")
+    outbox = "[outbox]\ninitial_delay = 10.0\nmax_delay = 5.0\nkeep_done_days = 1.0\n"
+    path = write(tmp_path, outbox + "[bot]\nenabled = true\n")
     found = problems(path)
     assert any("outbox.max_delay phải lớn hơn hoặc bằng outbox.initial_delay" in p and str(path) in p for p in found)
+    assert any("outbox.keep_done_days phải bằng 0 (giữ mãi) hoặc dài hơn outbox.retry_window_hours" in p for p in found)
     assert any("bot.enabled = true cần bot.token" in p for p in found)
 
 
