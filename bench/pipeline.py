@@ -111,6 +111,8 @@ def ensure_pdfs(first: int, count: int, processes: int) -> None:
         for done, _ in enumerate(pool.map(_make_pdf, missing, chunksize=8), 1):
             if done % 500 == 0:
                 print(f"  {done}/{len(missing)} ({time.monotonic() - started:.0f} s)", flush=True)
+    took = time.monotonic() - started
+    print(f"made {len(missing)} PDFs in {took:.0f} s ({took / len(missing) * 1000:.0f} ms each, wall)", flush=True)
 
 
 def mail(number: int, key: bytes) -> bytes:

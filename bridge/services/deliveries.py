@@ -204,7 +204,9 @@ async def enqueue_agency_mail(  # type: ignore[no-untyped-def]
         "headers": headers,
         "attachments": [[a.filename, a.content_type, a.sha256] for a in attachments or []],
     }
-    await uow.outbox.enqueue(AGENCY_MAIL, payload, f"{AGENCY_MAIL}:{key}")
+    # a document's mails to one mailbox go out in the order queued: a recall never overtakes the delivery
+    order = f"mail:{document.id}:{to.strip().lower()}" if document else ""
+    await uow.outbox.enqueue(AGENCY_MAIL, payload, f"{AGENCY_MAIL}:{key}", order_key=order)
     return True
 
 

@@ -221,3 +221,32 @@ async def test_jobs_sharing_an_order_key_run_one_after_the_other(engine: AsyncEn
         await uow.commit()
     [status] = await queue.claim("w2", limit=10)
     assert status.payload["key"] == "status"
+
+
+async def test_a_recall_mail_never_overtakes_the_documents_delivery_mail(engine: AsyncEngine, tmp_path: Path) -> None:
+    from bridge.services.deliveries import AGENCY_MAIL, enqueue_agency_mail
+    from core.receipt import ReceiptText
+    from tests.integration.storage.samples import document
+
+    deps, queue = _deps(engine, tmp_path), OutboxQueue(engine)
+    doc, other = document(), document()
+    box = "vanthu@tanhoa.vinhlong.gov.vn"
+    async with deps.uow() as uow:
+        for key, about, to in (("delivery:1", doc, box), ("delivery:2", other, box), ("recall:1", doc, box.upper())):
+            text = ReceiptText(f"{key} {about.id}", "…")
+            assert await enqueue_agency_mail(uow, deps, key, to, text, token="EDOC-T", document=about, capped=False)
+        await uow.commit()
+    claimed = await queue.claim("w1", [AGENCY_MAIL], limit=10)  # the recall waits behind its document's delivery
+    first, second = sorted(claimed, key=lambda j: j.idempotency_key)
+    assert (first.idempotency_key, second.idempotency_key) == ("agency_mail:delivery:1", "agency_mail:delivery:2")
+    async with deps.uow() as uow:
+        await uow.outbox.retry_later(first.id, "máy chủ thư tạm ngừng", datetime.now(UTC), "w1")
+        await uow.outbox.complete(second.id, "w1")
+        await uow.commit()
+    [again] = await queue.claim("w1", [AGENCY_MAIL], limit=10)  # a failing delivery still holds the recall back
+    assert again.id == first.id
+    async with deps.uow() as uow:
+        await uow.outbox.complete(again.id, "w1")
+        await uow.commit()
+    [recall] = await queue.claim("w1", [AGENCY_MAIL], limit=10)
+    assert recall.idempotency_key == "agency_mail:recall:1"
