@@ -99,7 +99,7 @@ def reply_not_recognised(subject: str, candidates: Sequence[Document] = ()) -> R
         "Cầu nối không nhận ra thư trả lời của quý cơ quan thuộc văn bản nào: thư không còn mã theo dõi "
         "(dạng EDOC-…) và tiêu đề không chỉ ra đúng một văn bản. Thư này không được đăng ký như một văn bản.",
         "",
-        _line("Tiêu đề thư nhận được", _one_line(subject) or "(không có)"),
+        _line("Tiêu đề thư nhận được", _one_line(subject[:2000])[:200] or "(không có)"),
     ]
     if candidates:
         body += ["", "Các văn bản đang tạm giữ của quý cơ quan:"]
@@ -110,7 +110,7 @@ def reply_not_recognised(subject: str, candidates: Sequence[Document] = ()) -> R
         "trong tiêu đề (ví dụ [EDOC-3F9A0C12B7D45E61]).",
         NEW_DOCUMENT,
     ]
-    return _receipt(f"Không nhận ra thư trả lời: {_one_line(subject)[:80] or '(không có tiêu đề)'}", body)
+    return _receipt(f"Không nhận ra thư trả lời: {_one_line(subject[:2000])[:80] or '(không có tiêu đề)'}", body)
 
 
 def token_expired(token: str, doc: Document | None, days: int) -> ReceiptText:

@@ -46,6 +46,10 @@ ABBREVIATIONS: dict[str, str] = {
 _SEPARATORS = re.compile(r"[;,\n]+")
 _WORD = re.compile(r"[a-z0-9&]+")
 MIN_COVERAGE = 0.75  # share of the written words an agency's name must contain to be suggested
+# Hostile input stays cheap: a name longer than any agency's is cut, and only the first names get suggestions
+# (each one is compared with the whole directory); the document is held for them all the same.
+MAX_NAME = 200
+MAX_NAMES = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +60,29 @@ class WrittenRecipients:
 
 def split_recipients(text: str) -> WrittenRecipients:
     """'000.00.32.H61; UBND xã Long Phước, 000.00.01.H61' → two codes and one name. Codes may also be
-    separated by spaces; a part with words is a name."""
+    separated by spaces; a part with words is a name (the first MAX_NAMES, each cut at MAX_NAME characters)."""
     codes: list[OrganId] = []
-    names: list[str] = []
+    names: dict[str, None] = {}
     for part in (p.strip() for p in _SEPARATORS.split(text)):
         if not part:
             continue
         words = part.split()
-        parsed = [_code(w) for w in words]
-        if all(parsed):
-            codes.extend(c for c in parsed if c is not None)
-        else:
-            names.append(" ".join(words))
-    return WrittenRecipients(list(dict.fromkeys(codes)), list(dict.fromkeys(names)))
+        parsed = _codes(words)
+        if parsed is not None:
+            codes.extend(parsed)
+        elif len(names) < MAX_NAMES:
+            names[" ".join(words)[:MAX_NAME]] = None
+    return WrittenRecipients(list(dict.fromkeys(codes)), list(names))
+
+
+def _codes(words: list[str]) -> list[OrganId] | None:
+    """Every word as a code, or None at the first word that is not one."""
+    out = []
+    for word in words:
+        if (code := _code(word)) is None:
+            return None
+        out.append(code)
+    return out
 
 
 def _code(word: str) -> OrganId | None:
@@ -90,7 +104,7 @@ def name_key(text: str) -> list[str]:
 def suggest(name: str, agencies: Iterable[Agency], limit: int = 3) -> list[Agency]:
     """Agencies whose name (or abbreviation + name) contains most of the written words, best first: an exact
     name first, then names containing every word (the shortest first), then those containing MIN_COVERAGE."""
-    wanted = name_key(name)
+    wanted = name_key(name[:MAX_NAME])
     if not wanted:
         return []
     scored: list[tuple[float, int, str, Agency]] = []

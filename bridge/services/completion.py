@@ -7,6 +7,7 @@ later completion builds on the earlier ones."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import logging
@@ -48,6 +49,7 @@ FIELD_LABELS = {
 }
 
 
+MAX_TEXT = 20_000  # characters of a completion's own text read (the dashboard form's limit too)
 AUDITED_CHANNELS = frozenset({"dashboard", "chatbot"})  # people with accounts; a sender's mail reply is evidence
 
 
@@ -94,6 +96,7 @@ async def complete_held(
         return _not_held(doc)
     if waiting_for_checks(doc):
         return CompletionResult(CompletionOutcome.WAITING, doc, "Văn bản đang được kiểm tra lại; thử lại sau ít phút.")
+    completion = dataclasses.replace(completion, text=completion.text[:MAX_TEXT])
     fields = completed_fields(completion.text)
     if not fields and completion.pdf is None:
         return CompletionResult(CompletionOutcome.NOTHING, doc, "Chưa có thông tin bổ sung nào (dòng «Khóa: giá trị»).")
@@ -104,7 +107,8 @@ async def complete_held(
     attachments = list(original.attachments)
     if pdf is not None:  # the corrected PDF replaces the ones that came first (kept as evidence in the mail)
         attachments = [a for a in attachments if not _pdf(a)] + [InboundAttachment(pdf[0], "application/pdf", pdf[1])]
-    text = merged_lines(original.body_text, *(str(e.get("lines", "")) for e in earlier), completion.text)
+    updates = [*(str(e.get("lines", "")) for e in earlier), completion.text]
+    text = await asyncio.to_thread(merged_lines, original.body_text, *updates)  # a whole body: off the loop
     amended = dataclasses.replace(original, body_text=text, attachments=attachments)
     ins = Inspection(record, raw, Directory(agencies), Channel(record.channel))
     checking = copy.copy(deps)  # the same ports, reading the completed message instead of the stored bytes

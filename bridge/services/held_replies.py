@@ -7,9 +7,11 @@ Anyone else gets no answer (no backscatter). Auto-replies and bounces are record
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
+from bridge.services.completion import MAX_TEXT as MAX_REPLY
 from bridge.services.completion import Completion, CompletionOutcome, complete_held
 from bridge.services.deps import Deps
 from bridge.services.held import held_options, reply_path, tell_sender
@@ -69,7 +71,8 @@ async def _complete(
     deps: Deps, job: OutboxJob, record: InboundRecord, msg: InboundMessage, doc: Document, standing: Standing
 ) -> str | None:
     pdf = next(((a.filename or "van-ban.pdf", a.data) for a in msg.attachments if a.data.startswith(b"%PDF-")), None)
-    completion = Completion(reply_text(msg.body_text), pdf, msg.sender_address, "mail")
+    own_text = await asyncio.to_thread(reply_text, msg.body_text)  # CPU on a whole body: off the event loop
+    completion = Completion(own_text[:MAX_REPLY], pdf, msg.sender_address, "mail")
 
     async def finish(uow) -> None:  # type: ignore[no-untyped-def]
         await uow.inbound.set_state(record.id, InboundState.DONE, f"Bổ sung cho văn bản {doc.id}")

@@ -25,7 +25,7 @@ from core.text import fold
 log = logging.getLogger(__name__)
 MIN_EXCERPT = 15  # characters of trích yếu that identify a document in a subject
 _FINAL = {StatusCode.DONE, StatusCode.REJECTED, StatusCode.RECALL_AGREED}
-_MSGID_DOMAIN = re.compile(r"@([^>\s]+)>")
+_MSGID_DOMAIN = re.compile(r"@([^>\s@]+)>")  # no '@' in the domain: a run of '@' is linear, not quadratic
 _REPLY_PREFIX = re.compile(r"\s*(re|tl|tr[aả] l[oờ]i|aw|sv|vs)\s*:", re.IGNORECASE)
 
 
@@ -38,7 +38,12 @@ def is_reply_to_bridge(msg: InboundMessage, deps: Deps) -> bool:
         return True
     refs = f"{msg.headers.get('in-reply-to', '')} {msg.headers.get('references', '')}"
     ours = set(held_options(deps).own_domains)
-    return any(d.lower() in ours for d in _MSGID_DOMAIN.findall(refs))
+    return any(d.lower() in ours for d in referenced_domains(refs))
+
+
+def referenced_domains(refs: str) -> list[str]:
+    """The domains of the Message-IDs in In-Reply-To / References text."""
+    return _MSGID_DOMAIN.findall(refs)
 
 
 async def match_tokenless(deps: Deps, msg: InboundMessage) -> tuple[Delivery | None, HeldToken | None]:

@@ -13,9 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bridge.services.reply_matching import referenced_domains
+from core.agency import Agency
 from core.doc_code import DocCode, InvalidDocCode
+from core.held import completed_fields, merged_lines, reply_text
 from core.inbound import Channel
 from core.metadata import parse_metadata_lines
+from core.organ_id import OrganId
+from core.recipients import MAX_NAME, MAX_NAMES, split_recipients, suggest
 from core.reply_keywords import InvalidReply, parse_reply
 from mail.mime import html_to_text, parse_message
 from signing.analysis import analyse_pdf
@@ -64,6 +69,34 @@ def test_reply_keywords(text: str) -> None:
         parse_reply(text)
     except InvalidReply:
         pass
+
+
+DIRECTORY = [Agency(OrganId(f"000.00.{i:02d}.H61"), f"UBND xã Tân Hòa {i}") for i in range(60)]
+
+
+@BUDGET
+@given(hostile_text)
+def test_recipients(text: str) -> None:
+    written = split_recipients(text)
+    assert len(written.names) <= MAX_NAMES and all(len(n) <= MAX_NAME for n in written.names)
+    for name in written.names:
+        assert len(suggest(name, DIRECTORY)) <= 3
+
+
+@BUDGET
+@given(hostile_text, hostile_text)
+def test_replies_and_completions(body: str, update: str) -> None:
+    own = reply_text(body)
+    assert len(own) <= len(body)
+    fields = completed_fields(update)
+    merged = merged_lines(body, own, update)
+    assert set(fields) <= set(completed_fields(merged))
+
+
+@BUDGET
+@given(hostile_text)
+def test_referenced_domains(text: str) -> None:
+    assert all("@" not in d and ">" not in d for d in referenced_domains(text))
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +148,12 @@ def parse_code(text: str) -> None:
         pass
 
 
+def suggest_all(recipients: str) -> None:
+    """What the pipeline does with `Nơi nhận:` (bridge.pipeline.steps): split, then suggest for every name."""
+    for name in split_recipients(recipients).names:
+        suggest(name, DIRECTORY)
+
+
 REGRESSIONS: list[tuple[str, Callable[[], Any]]] = [
     ("From without @ (58 KB took 6.2 s)", lambda: parse_message(b"From: " + b"a" * MB + b"\r\n\r\nx", Channel.SMTP)),
     ("Key: value with trailing spaces", lambda: parse_metadata_lines("Trích yếu: x" + " " * MB + "y")),
@@ -124,6 +163,13 @@ REGRESSIONS: list[tuple[str, Callable[[], Any]]] = [
     ("quote header with spaces", lambda: parse_reply("on wrote" + " " * MB + "x")),
     ("HTML of unfinished tags", lambda: html_to_text("<a" * (MB // 2))),
     ("HTML of lone <", lambda: html_to_text("<" * MB)),
+    ("References of '@' (125 KB took 490 s)", lambda: referenced_domains("@" * MB)),
+    ("a recipient name of a million words", lambda: suggest_all("x " * MB)),
+    ("distinct recipient names", lambda: suggest_all(";".join(map(str, range(MB // 6))))),
+    ("words that are almost codes", lambda: split_recipients("000.00.32.H61 x " * (MB // 16))),
+    ("a reply of one long line", lambda: reply_text("Vào " + "ngày " * (MB // 5))),
+    ("a reply of dashes", lambda: reply_text("-" * MB + "x")),
+    ("a completion of many lines", lambda: merged_lines("Số: 1\n" * (MB // 6), "Số: 2\n" * (MB // 6))),
 ]
 
 
