@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,10 @@ from core.inbound import Channel
 from core.records import OutboxJob
 from storage.outbox_queue import OutboxQueue
 from tests.e2e.harness import BRIDGE_SECRET, BRIDGE_SYSTEM, DIRECTORY, TAN_HOA, document_mail, simulator
-from tests.fixtures.pdfs import make_official_pdf
+from tests.fixtures.pki import write_crls
 from tests.fixtures.settings import base_settings
 from tests.fixtures.smtp_sink import SmtpSink
+from tests.integration.pipeline.documents import Signers, signers, tan_hoa_document
 
 HUYEN = "000.00.32.H61"
 T0 = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
@@ -88,10 +90,31 @@ class Line:
         return [m for m in self.sink.messages if words in str(m["Subject"])]
 
 
+@cache
+def pki_signers() -> Signers:
+    """The test PKI: the chairman's and UBND xã Tân Hòa's certificates (its MST is the directory's)."""
+    return signers()
+
+
+@cache
+def signed_document(code: str) -> bytes:
+    """A PDF numbered `code`, signed personally and by the commune, as a real sender's (made once per code)."""
+    return tan_hoa_document(pki_signers(), number=code)
+
+
 def document(number: int, recipients: str = HUYEN, **fields: str) -> EmailMessage:
     """A commune's mail with document {number}/QĐ-UBND (tests.e2e.harness.document_mail fields: sender, subject)."""
     code = f"{number}/QĐ-UBND"
-    return document_mail(make_official_pdf(number=code), code=code, recipients=recipients, **fields)
+    return document_mail(signed_document(code), code=code, recipients=recipients, **fields)
+
+
+def trust_test_pki(s: Settings, folder: Path) -> None:
+    """Every check on, as in production: the test root trusted, its CRLs on disk (signatures_unchecked = hold)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pki = pki_signers().pki
+    (folder / "root.pem").write_bytes(pki.root.cert_pem)
+    s.checks.trust_roots = [str(folder / "root.pem")]
+    s.checks.crl_dir = str(write_crls(pki, folder / "crl"))
 
 
 def line_settings(db_url: str, tmp: Path, axis_url: str, sink_port: int) -> Settings:
@@ -99,7 +122,7 @@ def line_settings(db_url: str, tmp: Path, axis_url: str, sink_port: int) -> Sett
     s.smtp_out.mode, s.smtp_out.port = "smtp", sink_port
     s.axis.base_url, s.axis.system_id, s.axis.secret, s.axis.simulator = axis_url, BRIDGE_SYSTEM, BRIDGE_SECRET, False
     s.checks.analysis_processes = -1
-    s.checks.signatures_unchecked = "accept"  # unsigned test PDFs: these runs test delivery, not signatures
+    trust_test_pki(s, tmp / "pki")
     return s
 
 

@@ -16,8 +16,7 @@ from core.inbound import Channel
 from mail.auth import SenderAuthenticator
 from tests.e2e.harness import TAN_HOA, document_mail
 from tests.fixtures.fake_dns import FakeDNS
-from tests.fixtures.pdfs import make_official_pdf
-from tests.integration.delivery.conftest import Line, document
+from tests.integration.delivery.conftest import Line, document, signed_document
 
 OUTSIDE = "nguoila@example.org"
 
@@ -111,7 +110,7 @@ async def test_one_duplicate_rule_for_a_new_document_and_a_completed_one(line: L
     original = await line.document(await arrive(line, document(93), envelope=TAN_HOA))
     assert original.state is ProcessingState.REGISTERED
     resent = await line.document(await arrive(line, document(93, subject="Gửi lại"), envelope=TAN_HOA))
-    unnumbered = document_mail(make_official_pdf(number=""), code="")  # held: no số, ký hiệu anywhere
+    unnumbered = document_mail(signed_document(""), code="")  # held: no số, ký hiệu anywhere
     held = await line.document(await arrive(line, unnumbered, envelope=TAN_HOA))
     assert held.state is ProcessingState.HELD and not held.document_id
     done = await complete_held(line.bridge.deps, held.id, Completion(f"Số: {code}", actor=TAN_HOA))
