@@ -4,36 +4,18 @@ the văn thư's chat gets the notification with buttons → presses → status p
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bridge.axis.simulator import AxisSimulator
 from bridge.bootstrap import build
 from bridge.services.officials import create_official
 from tests.e2e.axis_delivery_helpers import codes_at, province_document, province_packet, statuses_at
-from tests.e2e.harness import RunningBridge, eventually, settings_for, start_bridge
-from tests.fixtures.bot_fixtures import TOKEN
+from tests.e2e.harness import RunningBridge, eventually
 from tests.fixtures.fake_bot_api import FakeBotApi
 from tests.fixtures.pdfs import make_official_pdf
 
 TAN_HOA, LONG_PHUOC = "000.20.32.H61", "000.21.32.H61"
 CLERK, LEADER, SPECIALIST, OTHER_CLERK, STRANGER = 101, 102, 103, 201, 300
-
-
-@pytest.fixture
-async def bot_bridge(
-    db_url: str, tmp_path: Path, axis: AxisSimulator, mail_sink: Any, fake_bot_api: FakeBotApi
-) -> AsyncIterator[RunningBridge]:
-    s = settings_for(db_url, tmp_path, axis.base_url, mail_sink.port)
-    s.bot.enabled, s.bot.token, s.bot.poll_timeout, s.bot.sweep_interval = True, TOKEN, 1, 0.1
-    s.bot.base_url, s.bot.base_file_url = fake_bot_api.base_url, fake_bot_api.base_file_url
-    s.bot.digest_times = []
-    running = await start_bridge(s)
-    yield running
-    await running.shutdown()
 
 
 async def officials(running: RunningBridge, fake: FakeBotApi) -> None:

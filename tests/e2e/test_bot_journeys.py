@@ -5,36 +5,18 @@ once the clerk accepted (here by mail); a recall reaches the chat with agree/ref
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bridge.bootstrap import build
 from bridge.edxml import BussinessDocType
 from bridge.services.officials import create_official
 from tests.e2e.axis_delivery_helpers import codes_at, province_document, province_packet, province_recall_request, reply
-from tests.e2e.harness import RunningBridge, eventually, send_mail, settings_for, start_bridge
+from tests.e2e.harness import RunningBridge, eventually, send_mail
 from tests.e2e.test_bot import CLERK, LEADER, SPECIALIST, TAN_HOA, data_of, has_button, officials
-from tests.fixtures.bot_fixtures import TOKEN
 from tests.fixtures.fake_bot_api import FakeBotApi
 from tests.fixtures.pdfs import make_official_pdf
 
 SECOND_CLERK = 104
-
-
-@pytest.fixture
-async def chat_bridge(
-    db_url: str, tmp_path: Path, axis: Any, mail_sink: Any, fake_bot_api: FakeBotApi
-) -> AsyncIterator[RunningBridge]:
-    s = settings_for(db_url, tmp_path, axis.base_url, mail_sink.port)
-    s.bot.enabled, s.bot.token, s.bot.poll_timeout, s.bot.sweep_interval = True, TOKEN, 1, 0.1
-    s.bot.base_url, s.bot.base_file_url = fake_bot_api.base_url, fake_bot_api.base_file_url
-    s.bot.digest_times = []
-    running = await start_bridge(s)
-    yield running
-    await running.shutdown()
 
 
 def buttons(params: dict[str, Any]) -> list[str]:
@@ -49,10 +31,10 @@ async def delivered(fake: FakeBotApi, axis: Any, mail_sink: Any, subject: str) -
 
 
 async def test_accepted_by_mail_the_leaders_message_gains_phan_cong_then_assign_and_done(  # type: ignore[no-untyped-def]
-    chat_bridge, axis, mail_sink, fake_bot_api
+    bot_bridge, axis, mail_sink, fake_bot_api
 ) -> None:
     fake = fake_bot_api
-    await officials(chat_bridge, fake)
+    await officials(bot_bridge, fake)
     assert fake.calls_of("setMyCommands"), "the command menu is set at start-up"
     subject = "Về việc tổng kết công tác cải cách hành chính"
     _, leader_note = await delivered(fake, axis, mail_sink, subject)
@@ -60,7 +42,7 @@ async def test_accepted_by_mail_the_leaders_message_gains_phan_cong_then_assign_
     clerk_note = await fake.wait_call("sendMessage", CLERK, where=lambda p: subject in p["text"])
 
     mail = await mail_sink.wait_for(lambda m: subject[:30] in str(m["Subject"]))
-    await send_mail(chat_bridge.settings.smtp_in.port, reply(mail, "Tiếp nhận"))  # the clerk answers by mail
+    await send_mail(bot_bridge.settings.smtp_in.port, reply(mail, "Tiếp nhận"))  # the clerk answers by mail
 
     leader_msg = str(leader_note["_result"]["message_id"])
     gained = await fake.wait_call(
@@ -86,9 +68,9 @@ async def test_accepted_by_mail_the_leaders_message_gains_phan_cong_then_assign_
     assert "Mã:" not in status["text"] and not any(len(w) == 32 for w in status["text"].split())
 
 
-async def test_a_recall_reaches_the_chat_with_agree_and_refuse(chat_bridge, axis, fake_bot_api) -> None:  # type: ignore[no-untyped-def]
+async def test_a_recall_reaches_the_chat_with_agree_and_refuse(bot_bridge, axis, fake_bot_api) -> None:  # type: ignore[no-untyped-def]
     fake = fake_bot_api
-    await officials(chat_bridge, fake)
+    await officials(bot_bridge, fake)
     subject = "Về việc điều chỉnh kế hoạch năm 2027"
     doc, _ = await delivered(fake, axis, None, subject)
     await fake.wait_call("sendMessage", CLERK, where=lambda p: subject in p["text"])
@@ -102,11 +84,11 @@ async def test_a_recall_reaches_the_chat_with_agree_and_refuse(chat_bridge, axis
 
 
 async def test_two_clerks_at_once_the_loser_is_told_who_acted_and_what_became_of_the_reason(  # type: ignore[no-untyped-def]
-    chat_bridge, axis, fake_bot_api
+    bot_bridge, axis, fake_bot_api
 ) -> None:
     fake = fake_bot_api
-    await officials(chat_bridge, fake)
-    await _second_clerk(chat_bridge, fake)
+    await officials(bot_bridge, fake)
+    await _second_clerk(bot_bridge, fake)
     subject = "Về việc kiểm tra công tác phòng cháy"
     await delivered(fake, axis, None, subject)
     first = await fake.wait_call("sendMessage", CLERK, where=lambda p: subject in p["text"])
@@ -122,9 +104,9 @@ async def test_two_clerks_at_once_the_loser_is_told_who_acted_and_what_became_of
     assert codes_at(axis) == ["01", "03"]
 
 
-async def test_pending_start_and_a_held_document_completed_by_a_chat_reply(chat_bridge, axis, fake_bot_api) -> None:  # type: ignore[no-untyped-def]
+async def test_pending_start_and_a_held_document_completed_by_a_chat_reply(bot_bridge, axis, fake_bot_api) -> None:  # type: ignore[no-untyped-def]
     fake = fake_bot_api
-    await officials(chat_bridge, fake)
+    await officials(bot_bridge, fake)
     fake.inject_message(CLERK, "/start")
     again = await fake.wait_call("sendMessage", CLERK, where=lambda p: "đã liên kết" in p["text"].lower(), count=1)
     assert "Trần Thị Văn Thư — Văn thư, Ủy ban nhân dân xã Tân Hòa" in again["text"]
@@ -155,9 +137,9 @@ async def _second_clerk(running: RunningBridge, fake: FakeBotApi) -> None:
         await bridge.close()
 
 
-async def test_a_revocation_reaches_the_chat_as_a_new_message(chat_bridge, axis, fake_bot_api) -> None:  # type: ignore[no-untyped-def]
+async def test_a_revocation_reaches_the_chat_as_a_new_message(bot_bridge, axis, fake_bot_api) -> None:  # type: ignore[no-untyped-def]
     fake = fake_bot_api
-    await officials(chat_bridge, fake)
+    await officials(bot_bridge, fake)
     subject = "Về việc tạm dừng thi công công trình"
     doc = province_document(subject=subject)
     pdf = make_official_pdf()
