@@ -25,15 +25,16 @@ from bridge.services import receive
 from bridge.services.inbound import process_inbound
 from bridge.settings import Settings
 from core.access import Role
+from core.document import ProcessingState
 from core.inbound import Channel
 from storage.blobs import blob_key
 from storage.blobs_s3 import S3Location
 from tests.e2e.harness import DIRECTORY, document_mail
 from tests.fixtures.databases import PgServer, fresh_sqlite_url
-from tests.fixtures.pdfs import make_official_pdf
 from tests.fixtures.seaweedfs import SeaweedFS
 from tests.fixtures.seaweedfs_fixtures import s3_location_for
 from tests.fixtures.settings import base_settings
+from tests.integration.pipeline.documents import signed_document, trust_test_pki
 
 AUDIT_KEY = "a-real-audit-key-0123456789"
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def settings_for(db_url: str, home: Path, s3: S3Location | None) -> Settings:
     s = base_settings(database_url=db_url, blob_dir=str(home / "blobs"))
-    s.checks.signatures_unchecked = "accept"  # the documents flow; signature checks have their own tests
+    trust_test_pki(s, home / "pki")  # signed documents, every check on
     s.security.audit_key = AUDIT_KEY  # type: ignore[assignment]
     s.security.audit_head_file = str(home / "audit-head.json")
     if s3 is not None:
@@ -79,13 +80,17 @@ async def fill(s: Settings, documents: int) -> None:
     try:
         await import_directory(bridge, DIRECTORY)
         for n in range(documents):
-            msg = document_mail(make_official_pdf(), code=f"{n + 1}/QĐ-UBND")
+            code = f"{n + 1}/QĐ-UBND"
+            msg = document_mail(signed_document(code), code=code)
             await receive.store_raw(
                 bridge.deps, msg.as_bytes(policy=email.policy.SMTP), channel=Channel.SMTP,
                 envelope_from=str(msg["From"]), recipients=("vanban@edoc-bridge.local",),
             )  # fmt: skip
         for job in await bridge.queue.claim("test", ["pipeline"], 100):
             await process_inbound(bridge.deps, job)
+        async with bridge.deps.uow() as uow:
+            states = [d.state for d in await uow.documents.search(limit=100)]
+        assert states == [ProcessingState.REGISTERED] * documents, states  # signed: every check passed
         accounts = access_for(s, bridge.engine, bridge.deps.clock, bridge.deps.audit).accounts
         for name in ("vanthu1", "vanthu2", "quantri"):
             await accounts.create_user(name, secrets.token_urlsafe(12) + "Aa1!", Role.ADMIN, actor="cli:test")

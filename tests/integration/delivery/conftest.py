@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -24,10 +23,9 @@ from core.inbound import Channel
 from core.records import OutboxJob
 from storage.outbox_queue import OutboxQueue
 from tests.e2e.harness import BRIDGE_SECRET, BRIDGE_SYSTEM, DIRECTORY, TAN_HOA, document_mail, simulator
-from tests.fixtures.pki import write_crls
 from tests.fixtures.settings import base_settings
 from tests.fixtures.smtp_sink import SmtpSink
-from tests.integration.pipeline.documents import Signers, signers, tan_hoa_document
+from tests.integration.pipeline.documents import signed_document, trust_test_pki
 
 HUYEN = "000.00.32.H61"
 T0 = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
@@ -90,31 +88,10 @@ class Line:
         return [m for m in self.sink.messages if words in str(m["Subject"])]
 
 
-@cache
-def pki_signers() -> Signers:
-    """The test PKI: the chairman's and UBND xã Tân Hòa's certificates (its MST is the directory's)."""
-    return signers()
-
-
-@cache
-def signed_document(code: str) -> bytes:
-    """A PDF numbered `code`, signed personally and by the commune, as a real sender's (made once per code)."""
-    return tan_hoa_document(pki_signers(), number=code)
-
-
 def document(number: int, recipients: str = HUYEN, **fields: str) -> EmailMessage:
     """A commune's mail with document {number}/QĐ-UBND (tests.e2e.harness.document_mail fields: sender, subject)."""
     code = f"{number}/QĐ-UBND"
     return document_mail(signed_document(code), code=code, recipients=recipients, **fields)
-
-
-def trust_test_pki(s: Settings, folder: Path) -> None:
-    """Every check on, as in production: the test root trusted, its CRLs on disk (signatures_unchecked = hold)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    pki = pki_signers().pki
-    (folder / "root.pem").write_bytes(pki.root.cert_pem)
-    s.checks.trust_roots = [str(folder / "root.pem")]
-    s.checks.crl_dir = str(write_crls(pki, folder / "crl"))
 
 
 def line_settings(db_url: str, tmp: Path, axis_url: str, sink_port: int) -> Settings:

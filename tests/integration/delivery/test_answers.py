@@ -16,7 +16,8 @@ from core.inbound import Channel
 from mail.auth import SenderAuthenticator
 from tests.e2e.harness import TAN_HOA, document_mail
 from tests.fixtures.fake_dns import FakeDNS
-from tests.integration.delivery.conftest import Line, document, signed_document
+from tests.integration.delivery.conftest import Line, document
+from tests.integration.pipeline.documents import signed_document
 
 OUTSIDE = "nguoila@example.org"
 
