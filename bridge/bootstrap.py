@@ -20,7 +20,7 @@ from bridge.edxml.dsig import PacketPolicy
 from bridge.services import receive
 from bridge.services.deps import Deps, SystemClock
 from bridge.settings import Settings
-from bridge.worker import Lease, OutboxWorker, RetryPolicy, failure_hooks, handlers_for
+from bridge.worker import FailureHooks, Lease, OutboxWorker, RetryPolicy, failure_hooks, handlers_for
 from core.inbound import Channel, InboundMessage
 
 log = logging.getLogger(__name__)
@@ -45,20 +45,26 @@ class Bridge:
             self.writer = receive.IntakeWriter(self.deps)
         return self.writer
 
+    def retry_policy(self) -> RetryPolicy:
+        o = self.settings.outbox
+        return RetryPolicy(o.max_attempts, o.initial_delay, o.max_delay, o.jitter, window=o.retry_window_hours * 3600)
+
+    def failure_hooks(self) -> dict[str, FailureHooks]:
+        return failure_hooks(timedelta(minutes=self.settings.outbox.relay_notice_after_minutes))
+
     def workers(self) -> list[OutboxWorker]:
         o = self.settings.outbox
-        policy = RetryPolicy(o.max_attempts, o.initial_delay, o.max_delay, o.jitter, window=o.retry_window_hours * 3600)
         return [
             OutboxWorker(
                 self.deps,
                 self.queue,
                 handlers_for(),
-                policy,
+                self.retry_policy(),
                 idle_sleep=o.idle_sleep,
                 wake=self.wake,
                 give_way=self.intake_first,
                 lease=Lease(o.lease, o.heartbeat),
-                hooks=failure_hooks(timedelta(minutes=o.relay_notice_after_minutes)),
+                hooks=self.failure_hooks(),
             )
             for _ in range(max(1, o.workers))
         ]

@@ -104,7 +104,10 @@ def line_settings(db_url: str, tmp: Path, axis_url: str, sink_port: int) -> Sett
 
 
 def line_worker(bridge: Bridge, policy: RetryPolicy | None = None) -> OutboxWorker:
-    return OutboxWorker(bridge.deps, bridge.queue, handlers_for(), policy or RetryPolicy(), lease=Lease(30, 10))
+    """The service's retry policy and failure hooks as configured (config/default.toml unless a test says)."""
+    policy = policy or bridge.retry_policy()
+    return OutboxWorker(bridge.deps, bridge.queue, handlers_for(), policy, lease=Lease(30, 10),
+                        hooks=bridge.failure_hooks())  # fmt: skip
 
 
 @pytest.fixture

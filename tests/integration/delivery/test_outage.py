@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from bridge.api.metrics import delivery_alerts
 from bridge.services.outbox_view import alert_lines, describe
+from bridge.settings import load_settings
 from bridge.worker import RetryPolicy
 from core.document import ProcessingState
 from core.records import OutboxState
@@ -25,6 +26,9 @@ async def statuses(line: Line, doc_id: str) -> list[StatusCode]:
 
 
 async def test_an_outage_of_hours_is_waited_out_and_every_document_delivered_once(line: Line) -> None:
+    defaults = load_settings(None).outbox  # the shipped policy (config/default.toml), not one made for the test
+    assert line.bridge.retry_policy() == RetryPolicy(window=72 * 3600.0, maximum=600.0)
+    assert (defaults.retry_window_hours, defaults.max_delay, defaults.relay_notice_after_minutes) == (72, 600, 30)
     line.axis.set_down(True)
     inbound = [await line.send(n) for n in (31, 32, 33)]
     await line.run()
