@@ -15,7 +15,7 @@ from bridge.services.deps import Deps
 from bridge.services.officials import repo
 from bridge.services.register_numbers import arrival_number
 from core.document import Document, ProcessingState
-from core.officials import Official, Role
+from core.officials import Notice, NoticeState, Official, Role
 from core.ports import MailRefused, MailUnavailable, OutgoingMail
 from core.records import OutboxJob
 from core.status import StatusCode, StatusEvent
@@ -198,6 +198,8 @@ async def _refresh_notice(deps: Deps, job: OutboxJob, notice_id: int, renotify: 
     async with deps.uow() as uow:
         view = await notice_view(uow, deps, notice_id)
         notice = await repo(uow, deps).notice(notice_id)
+    if view is not None and notice is not None and not notice.message_id and await _send_in_flight(deps, job, notice):
+        return  # the first send may have drawn the old state: edit once it is recorded
     if view is None or notice is None or not notice.message_id or not notice.chat_id:
         await _complete(deps, job)  # not sent yet: it will be sent as it is now
         return
@@ -216,6 +218,22 @@ async def _refresh_notice(deps: Deps, job: OutboxJob, notice_id: int, renotify: 
             await repo(uow, deps).sent(notice_id, notice.chat_id, str(message_id))
         await uow.outbox.complete(job.id)
         await uow.commit()
+
+
+REFRESH_WAITS = 30  # one second each: longer than a send takes; after that the notice's send draws the new state
+
+
+async def _send_in_flight(deps: Deps, job: OutboxJob, notice: Notice) -> bool:
+    """The notice is queued or being retried and may be on its way right now, drawn before this change: the
+    refresh waits (not a failure, not an attempt) for its message id, at most REFRESH_WAITS seconds."""
+    waits = int(job.payload.get("waits", 0))
+    if notice.state not in (NoticeState.QUEUED, NoticeState.FAILED) or waits >= REFRESH_WAITS:
+        return False
+    async with deps.uow() as uow:
+        payload = {**job.payload, "waits": waits + 1}
+        await uow.outbox.wait(job.id, "chờ thông báo gốc gửi xong", deps.clock.now() + timedelta(seconds=1), payload)
+        await uow.commit()
+    return True
 
 
 async def _send_text(deps: Deps, job: OutboxJob, chat_id: str, text: str, keys: Sequence[Button]) -> None:

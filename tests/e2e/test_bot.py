@@ -10,7 +10,7 @@ from bridge.axis.simulator import AxisSimulator
 from bridge.bootstrap import build
 from bridge.services.officials import create_official
 from tests.e2e.axis_delivery_helpers import codes_at, province_document, province_packet, statuses_at
-from tests.e2e.harness import RunningBridge, eventually
+from tests.e2e.harness import RunningBridge, api_get, eventually
 from tests.fixtures.fake_bot_api import FakeBotApi
 from tests.fixtures.pdfs import make_official_pdf
 
@@ -137,13 +137,21 @@ async def test_bot_api_down_notifications_arrive_once_after_it_returns(bot_bridg
     subject = "Về việc báo cáo tình hình mưa lũ"
     await axis.inject(province_packet(make_official_pdf(), province_document(code="46/QĐ-UBND", subject=subject)))
     await eventually(lambda: codes_at(axis) == ["01"], what="registered while the Bot API is down")
-    await asyncio.sleep(2)
+    await eventually(lambda: notify_jobs(bot_bridge, failed=True), within=30, what="notices failing while down")
     await fake.up()
-    await fake.wait_call("sendMessage", CLERK, where=lambda p: subject in p["text"], within=20)
-    await fake.wait_call("sendMessage", LEADER, where=lambda p: subject in p["text"], within=20)
-    await asyncio.sleep(2)
+    await fake.wait_call("sendMessage", CLERK, where=lambda p: subject in p["text"], within=30)
+    await fake.wait_call("sendMessage", LEADER, where=lambda p: subject in p["text"], within=30)
+    await eventually(lambda: notify_jobs(bot_bridge), within=30, what="every notice job done")  # none left to run
     for chat in (CLERK, LEADER):
         assert len([p for p in fake.calls_of("sendMessage", chat) if subject in p["text"]]) == 1
+
+
+async def notify_jobs(running: RunningBridge, *, failed: bool = False) -> bool:
+    """The notices' jobs: with `failed`, whether some have failed; else whether all are done."""
+    jobs = [j for j in await api_get(running.api, "/api/outbox?limit=200") if j["kind"] == "notify"]
+    if failed:
+        return any(j["last_error"] for j in jobs)
+    return bool(jobs) and all(j["state"] == "done" for j in jobs)
 
 
 async def test_clerk_sends_a_document_through_the_bot_and_gets_receipts_in_chat(bot_bridge, axis, fake_bot_api) -> None:

@@ -138,3 +138,26 @@ async def test_digest_lists_pending_and_overdue(bridge: Bridge, fake_bot_api: Fa
         pass
     digest = await fake_bot_api.wait_call("sendMessage", 101, where=lambda p: "Tổng hợp" in p["text"])
     assert "(2 văn bản, 1 quá hạn)" in digest["text"] and "QUÁ HẠN" in digest["text"]
+
+
+async def test_a_refresh_while_the_notice_is_on_its_way_edits_it_once_it_is_sent(bridge: Bridge, fake_bot_api) -> None:
+    """The state changed while the first send may be drawing the old one: the refresh waits for the message id
+    (not a failure, not an attempt) and then edits, instead of finding nothing to edit and dropping the change."""
+    await clerk(bridge)
+    doc_id = await register_incoming(bridge)
+    assert await notifications.sweep_registrations(bridge.deps) == 1
+    async with bridge.deps.uow() as uow:
+        assert await notifications.queue_refresh(uow, bridge.deps, doc_id, TAN_HOA) == 1
+        await uow.commit()
+    jobs = {j.idempotency_key.split(":")[1]: j for j in await bridge.queue.list(limit=50) if j.kind == "notify"}
+    await notifications.handle_notify(bridge.deps, jobs["refresh"])  # before the notice's own send is recorded
+    waiting = await bridge.queue.get(jobs["refresh"].id)
+    assert waiting is not None and waiting.state.value == "todo" and waiting.payload["waits"] == 1
+    assert waiting.first_failed_at is None and fake_bot_api.calls_of("editMessageText") == []
+    await notifications.handle_notify(bridge.deps, jobs["notice"])
+    sent = await fake_bot_api.wait_call("sendMessage", 101)
+    await notifications.handle_notify(bridge.deps, waiting)
+    [edit] = fake_bot_api.calls_of("editMessageText", 101)
+    assert int(edit["message_id"]) == int(sent["_result"]["message_id"])
+    done = await bridge.queue.get(jobs["refresh"].id)
+    assert done is not None and done.state.value == "done"
