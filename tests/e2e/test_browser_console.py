@@ -6,7 +6,6 @@ Every wait is on a page state (WebDriverWait or a file appearing), never a fixed
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,11 @@ from openpyxl import load_workbook
 from tests.e2e.test_browser_dashboard import in_browser, login, submit, wait_for_file
 from tests.e2e.test_browser_dashboard import site as site_fixture  # noqa: F401  (the fixture, by this name)
 from tests.fixtures.console import add_full_document, add_many_documents
+from tests.fixtures.downloads import finished_download
 
 
 def wait_for_named(folder: Path, prefix: str, suffix: str, within: float = 30) -> Path:
-    """A finished download (Chromium writes .crdownload first) named prefix…suffix."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.name.startswith(prefix) and p.suffix == suffix]
-        if done:
-            return done[0]
-        time.sleep(0.1)  # polling a folder for a file; the wait ends as soon as it is there
-    raise AssertionError(f"no {prefix}*{suffix} downloaded into {folder}")
+    return finished_download(folder, suffix, prefix, within)
 
 
 def wait_until(b: Any, check: Any, within: float = 20) -> None:

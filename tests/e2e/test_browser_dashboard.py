@@ -4,7 +4,6 @@ requeue a dead letter, download the report. A screenshot of each page goes to th
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import uvicorn
 from bridge.api.app import create_app
 from tests.e2e.harness import free_port, wait_port
 from tests.fixtures.dashboard import PASSWORD, Seeded, seeded_bridge
+from tests.fixtures.downloads import finished_download
 
 
 @pytest.fixture
@@ -64,13 +64,7 @@ def login(b: Any, base: str, user: str) -> None:
 
 
 def wait_for_file(folder: Path, suffix: str, within: float = 20) -> Path:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.suffix == suffix]
-        if done:
-            return done[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no {suffix} file downloaded into {folder}")
+    return finished_download(folder, suffix, within=within)
 
 
 async def test_clerk_and_admin_work_in_the_browser(site, browser, shot) -> None:  # type: ignore[no-untyped-def]
